@@ -1,0 +1,16 @@
+/** One jest run over every package; workspace imports resolve to src, so tests need no build. */
+const path = require('node:path');
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/?(*.)test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    // Type checking is `tsc -b` (pnpm typecheck); jest only transpiles.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: path.join(__dirname, 'tsconfig.jest.json') }],
+  },
+  moduleNameMapper: {
+    '^@rgchat/([a-z-]+)$': '<rootDir>/packages/$1/src',
+  },
+  testTimeout: 30000,
+};

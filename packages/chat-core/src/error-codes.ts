@@ -1,0 +1,49 @@
+/**
+ * The stable error codes of rg-chat-v1 `error` frames. Clients may switch on
+ * them; never rename one, only add. Documented in docs/protocol.md.
+ */
+export const ErrorCode = {
+  /** The frame is not valid JSON. */
+  BAD_JSON: 'BAD_JSON',
+  /** Valid JSON, but not an object with a string `type`, or a field has the wrong shape. */
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  /** `type` names no request of this protocol. */
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  /** `hello.protocol` names a protocol this server does not speak. */
+  UNSUPPORTED_PROTOCOL: 'UNSUPPORTED_PROTOCOL',
+  /** A request other than `hello`/`ping` arrived before `hello`. */
+  HELLO_REQUIRED: 'HELLO_REQUIRED',
+  /** Display name empty, too long, or containing whitespace or control characters. */
+  INVALID_NAME: 'INVALID_NAME',
+  /** `avatarId` is not a safe integer. */
+  INVALID_AVATAR: 'INVALID_AVATAR',
+  /** Room name empty, too long, or empty once normalised to an id. */
+  INVALID_ROOM: 'INVALID_ROOM',
+  /** No room has this id. */
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  /** `send_message` names a room this connection has not joined. */
+  NOT_IN_ROOM: 'NOT_IN_ROOM',
+  /** Message text empty or too long, or message type not `message`/`emote`. */
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  /** Too many requests; slow down. The connection stays open. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** Storage failed or timed out; nothing was stored or broadcast. Retry later. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** Unexpected server fault; details are in the server log. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A rejection that becomes an `error` frame; the connection stays open. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
+export const isChatError = (e: unknown): e is ChatError => e instanceof ChatError;

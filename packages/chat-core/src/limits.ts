@@ -1,0 +1,63 @@
+import * as v from 'valibot';
+
+const positiveInt = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
+
+const limitsSchema = v.strictObject({
+  /** Longest display name, in code points. Default 24. */
+  maxNameLength: positiveInt(256),
+  /** Longest room display name, in code points. Default 40. */
+  maxRoomNameLength: positiveInt(256),
+  /** Longest message text, in code points, after trimming. Default 400. */
+  maxMessageLength: positiveInt(100_000),
+  /** Messages returned on join, newest kept, oldest first. Default 500. */
+  historyLimit: positiveInt(100_000),
+  /** Sustained inbound requests per second per connection. Default 10. */
+  rateLimitPerSec: positiveInt(1_000_000),
+  /** Requests a connection may send at once before the rate applies. Default 30. */
+  rateLimitBurst: positiveInt(1_000_000),
+  /** Heartbeat period: ping each interval, drop a peer that missed the previous pong. Default 30000. */
+  heartbeatMs: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(3_600_000)),
+  /** Largest inbound frame; larger ones close the socket with 1009. Default 65536. */
+  maxPayloadBytes: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 * 1024 * 1024)),
+  /** Bytes a connection may have queued for sending before it is closed as a slow reader. Default 1 MiB. */
+  sendBudgetBytes: v.pipe(v.number(), v.integer(), v.minValue(64 * 1024), v.maxValue(1024 * 1024 * 1024)),
+  /** Shortest gap between two `room_list` pushes to a client. Default 1000. */
+  roomListIntervalMs: positiveInt(60_000),
+  /** A store call slower than this fails the request with STORE_UNAVAILABLE. Default 5000. */
+  storeTimeoutMs: positiveInt(600_000),
+  /** Requests a connection may have waiting behind a slow one before it is told RATE_LIMITED. Default 32. */
+  maxPendingRequests: positiveInt(10_000),
+  /** How long a gap in a room's message order may wait for the bus before it is read from the store. Default 250. */
+  gapFillMs: positiveInt(60_000),
+});
+
+export type Limits = Readonly<v.InferOutput<typeof limitsSchema>>;
+
+export const defaultLimits: Limits = Object.freeze({
+  maxNameLength: 24,
+  maxRoomNameLength: 40,
+  maxMessageLength: 400,
+  historyLimit: 500,
+  rateLimitPerSec: 10,
+  rateLimitBurst: 30,
+  heartbeatMs: 30_000,
+  maxPayloadBytes: 65_536,
+  sendBudgetBytes: 1024 * 1024,
+  roomListIntervalMs: 1000,
+  storeTimeoutMs: 5000,
+  maxPendingRequests: 32,
+  gapFillMs: 250,
+});
+
+/**
+ * The one place limits are validated. Throws a RangeError naming every bad
+ * field; the result is frozen and trusted everywhere else.
+ */
+export function createLimits(overrides: Partial<Limits> = {}): Limits {
+  const result = v.safeParse(limitsSchema, { ...defaultLimits, ...overrides });
+  if (!result.success) {
+    const problems = result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`);
+    throw new RangeError(`invalid limits: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.output);
+}

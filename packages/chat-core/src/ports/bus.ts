@@ -1,0 +1,23 @@
+import type { MessageRecord, RoomRecord } from './store';
+
+export type BusEvent =
+  /** A message was stored; `room` is the room's metadata right after it. */
+  | { readonly kind: 'message'; readonly message: MessageRecord; readonly room: RoomRecord }
+  /** A room was created. */
+  | { readonly kind: 'room'; readonly room: RoomRecord }
+  /**
+   * The bus may have missed events (e.g. its connection was re-established):
+   * subscribers re-read what they hold from the store. The store, not the
+   * bus, is the source of truth.
+   */
+  | { readonly kind: 'resync' };
+
+/**
+ * Cross-instance fan-out of stored facts. `publish` delivers to this
+ * instance's subscribers synchronously and to other instances eventually;
+ * an instance never receives its own events twice.
+ */
+export interface Bus {
+  publish(event: BusEvent): void;
+  subscribe(handler: (event: BusEvent) => void): () => void;
+}

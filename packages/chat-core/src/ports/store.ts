@@ -1,0 +1,69 @@
+import type { MessageType } from '../protocol/frames';
+
+/** A room as stored, with its live metadata. */
+export interface RoomRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  /** Exact number of messages ever stored in the room. */
+  readonly messageCount: number;
+  /** `ts` of the newest message, or null for an empty room. */
+  readonly lastMessageTs: number | null;
+}
+
+/** A message as stored. */
+export interface MessageRecord {
+  readonly roomId: string;
+  /**
+   * Position in the room, 1-based, assigned by the store inside the write
+   * transaction: equal to the room's `messageCount` right after the insert.
+   * Every instance and every history read agree on it.
+   */
+  readonly seq: number;
+  readonly id: string;
+  readonly ts: number;
+  readonly authorId: string;
+  readonly name: string;
+  readonly avatarId: number;
+  readonly type: MessageType;
+  readonly text: string;
+}
+
+export type NewMessage = Omit<MessageRecord, 'seq'>;
+
+export interface AppendResult {
+  readonly message: MessageRecord;
+  /** The room's metadata right after this message. */
+  readonly room: RoomRecord;
+}
+
+/** Rooms: create once, read many. */
+export interface RoomStore {
+  /** Every room, in no particular order. */
+  listRooms(): Promise<RoomRecord[]>;
+  getRoom(id: string): Promise<RoomRecord | undefined>;
+  /** Creates the room unless one with this id exists (then returns it untouched). */
+  createRoom(room: { id: string; name: string; createdAt: number }): Promise<{ room: RoomRecord; created: boolean }>;
+}
+
+/** Messages: append-only per room, read by position. */
+export interface MessageStore {
+  /**
+   * Stores the message and bumps the room's count and last activity in one
+   * transaction, assigning `seq`. Resolves only once durable. Rejects with a
+   * `ChatError('ROOM_NOT_FOUND')` when the room does not exist.
+   */
+  appendMessage(message: NewMessage): Promise<AppendResult>;
+  /** The newest `limit` messages of the room, oldest first. */
+  recentMessages(roomId: string, limit: number): Promise<MessageRecord[]>;
+  /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
+  messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+}
+
+/** What core needs from storage, plus its lifecycle. */
+export interface ChatStore extends RoomStore, MessageStore {
+  /** Resolves when the store can serve reads and writes (health check). */
+  check(): Promise<void>;
+  /** Flushes and releases everything; idempotent. */
+  close(): Promise<void>;
+}

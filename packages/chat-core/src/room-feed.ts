@@ -1,0 +1,219 @@
+import type { Clock, Cancel } from './ports/clock';
+import type { Connection } from './ports/connection';
+import type { Fanout } from './ports/fanout';
+import type { Log } from './ports/log';
+import type { MessageRecord, MessageStore } from './ports/store';
+import type { StoreGuard } from './with-timeout';
+import { roomTopic, toWireMessage } from './wire';
+
+/** A join whose history read is in flight; it collects what the room delivers meanwhile. */
+interface Joiner {
+  readonly buffer: MessageRecord[];
+}
+
+interface RoomState {
+  readonly roomId: string;
+  readonly topic: string;
+  /** Highest seq delivered to members; null until the first history read tells us. */
+  lastSeq: number | null;
+  /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
+  readonly pending: Map<number, MessageRecord>;
+  readonly joiners: Set<Joiner>;
+  members: number;
+  gapTimer: Cancel | undefined;
+  filling: boolean;
+  gapRetryMs: number;
+}
+
+export interface RoomFeedDeps {
+  readonly store: MessageStore;
+  readonly guard: StoreGuard;
+  readonly fanout: Fanout;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly historyLimit: number;
+  readonly gapFillMs: number;
+}
+
+export interface RoomFeed {
+  /** A stored message, from this instance or another, in any order, possibly twice. */
+  deliver(message: MessageRecord): void;
+  /**
+   * Reads the room's history and subscribes `connection`, with no message
+   * lost or repeated between the two: `onReady(history)` runs synchronously
+   * right before the subscription, so the caller sends `joined_room` first.
+   * `stillWanted` is asked once the read returns (the socket may have gone).
+   */
+  join(
+    connection: Connection,
+    roomId: string,
+    stillWanted: () => boolean,
+    onReady: (history: MessageRecord[]) => void,
+  ): Promise<boolean>;
+  leave(connection: Connection, roomId: string): void;
+  /** The bus may have dropped events: re-read every watched room from the store. */
+  resync(): void;
+  close(): void;
+}
+
+/**
+ * Live delivery per room in the one order the store assigned (seq), whatever
+ * order the bus brings messages in. A gap waits `gapFillMs` for the bus, then
+ * is read from the store, so a lost notification delays a message, never
+ * drops it. Only rooms with local members or joiners are tracked.
+ */
+export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
+  const { store, guard, fanout, clock, log, historyLimit, gapFillMs } = deps;
+  const rooms = new Map<string, RoomState>();
+  /** Pending entries beyond this trigger a store read at once instead of waiting. */
+  const maxPending = historyLimit * 2;
+  const maxGapRetryMs = 30_000;
+
+  function stateOf(roomId: string): RoomState {
+    let s = rooms.get(roomId);
+    if (!s) {
+      s = {
+        roomId,
+        topic: roomTopic(roomId),
+        lastSeq: null,
+        pending: new Map(),
+        joiners: new Set(),
+        members: 0,
+        gapTimer: undefined,
+        filling: false,
+        gapRetryMs: gapFillMs,
+      };
+      rooms.set(roomId, s);
+    }
+    return s;
+  }
+
+  function dropIfIdle(s: RoomState): void {
+    if (s.members > 0 || s.joiners.size > 0) return;
+    s.gapTimer?.();
+    rooms.delete(s.roomId);
+  }
+
+  function publish(s: RoomState, m: MessageRecord): void {
+    // Serialised once; the same string goes to every member.
+    fanout.publish(s.topic, JSON.stringify({ type: 'message', roomId: m.roomId, message: toWireMessage(m) }));
+    for (const j of s.joiners) {
+      j.buffer.push(m);
+      if (j.buffer.length > historyLimit) j.buffer.shift();
+    }
+  }
+
+  function drain(s: RoomState): void {
+    if (s.lastSeq === null) return;
+    for (let next = s.pending.get(s.lastSeq + 1); next; next = s.pending.get(s.lastSeq + 1)) {
+      s.pending.delete(next.seq);
+      s.lastSeq = next.seq;
+      publish(s, next);
+    }
+    for (const seq of s.pending.keys()) if (seq <= s.lastSeq) s.pending.delete(seq);
+    if (s.pending.size === 0) {
+      s.gapTimer?.();
+      s.gapTimer = undefined;
+      s.gapRetryMs = gapFillMs;
+    } else if (s.pending.size > maxPending) {
+      void fill(s);
+    } else if (!s.gapTimer) {
+      s.gapTimer = clock.schedule(s.gapRetryMs, () => {
+        s.gapTimer = undefined;
+        void fill(s);
+      });
+    }
+  }
+
+  async function fill(s: RoomState): Promise<void> {
+    if (s.filling || s.lastSeq === null || rooms.get(s.roomId) !== s) return;
+    s.filling = true;
+    s.gapTimer?.();
+    s.gapTimer = undefined;
+    try {
+      const after = s.lastSeq;
+      const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
+      s.gapRetryMs = gapFillMs;
+      for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
+    } catch {
+      // Back off; the next delivery or resync tries again.
+      s.gapRetryMs = Math.min(maxGapRetryMs, s.gapRetryMs * 2);
+      log('warn', 'gap fill failed; will retry', { roomId: s.roomId, retryMs: s.gapRetryMs });
+    } finally {
+      s.filling = false;
+    }
+    if (rooms.get(s.roomId) === s) drain(s);
+  }
+
+  return {
+    deliver(m) {
+      const s = rooms.get(m.roomId);
+      if (!s) return;
+      if (s.lastSeq !== null && m.seq <= s.lastSeq) return;
+      if (s.lastSeq !== null && m.seq === s.lastSeq + 1 && s.pending.size === 0) {
+        s.lastSeq = m.seq;
+        publish(s, m);
+        return;
+      }
+      s.pending.set(m.seq, m);
+      drain(s);
+    },
+
+    async join(connection, roomId, stillWanted, onReady) {
+      const s = stateOf(roomId);
+      const joiner: Joiner = { buffer: [] };
+      s.joiners.add(joiner);
+      let history: MessageRecord[];
+      try {
+        history = await guard('recentMessages', () => store.recentMessages(roomId, historyLimit));
+      } catch (e) {
+        s.joiners.delete(joiner);
+        dropIfIdle(s);
+        throw e;
+      }
+      s.joiners.delete(joiner);
+      if (!stillWanted() || rooms.get(roomId) !== s) {
+        dropIfIdle(s);
+        return false;
+      }
+      const readUpTo = history.length > 0 ? history[history.length - 1]!.seq : 0;
+      if (s.lastSeq === null) s.lastSeq = readUpTo;
+      const upTo = s.lastSeq;
+      // History newer than what members have seen arrives through the feed
+      // instead, so the joiner gets it in the same order as everyone else.
+      let merged = history.filter((m) => m.seq <= upTo);
+      const tail = merged.length > 0 ? merged[merged.length - 1]!.seq : 0;
+      merged = merged.concat(joiner.buffer.filter((m) => m.seq > tail));
+      if (merged.length > historyLimit) merged = merged.slice(merged.length - historyLimit);
+      onReady(merged);
+      fanout.subscribe(connection, s.topic);
+      s.members++;
+      drain(s);
+      if (readUpTo > upTo && !s.gapTimer && s.pending.size === 0) {
+        // The store already holds messages the feed has not delivered: fetch them soon.
+        s.gapTimer = clock.schedule(gapFillMs, () => {
+          s.gapTimer = undefined;
+          void fill(s);
+        });
+      }
+      return true;
+    },
+
+    leave(connection, roomId) {
+      const s = rooms.get(roomId);
+      fanout.unsubscribe(connection, roomTopic(roomId));
+      if (!s) return;
+      s.members = Math.max(0, s.members - 1);
+      dropIfIdle(s);
+    },
+
+    resync() {
+      for (const s of rooms.values()) void fill(s);
+    },
+
+    close() {
+      for (const s of rooms.values()) s.gapTimer?.();
+      rooms.clear();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { ChatError, ErrorCode, type ChatStore, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
+
+/**
+ * The in-memory store: the reference the store contract suite is written
+ * against, and the fake core's unit tests run on. `failing` makes every call
+ * reject (outage tests); `delayMs` slows every call.
+ */
+export interface MemoryStore extends ChatStore {
+  failing: boolean;
+  delayMs: number;
+}
+
+export function createMemoryStore(): MemoryStore {
+  const rooms = new Map<string, RoomRecord>();
+  const messages = new Map<string, MessageRecord[]>();
+  const ids = new Set<string>();
+  let closed = false;
+
+  const store: MemoryStore = {
+    failing: false,
+    delayMs: 0,
+    async listRooms() {
+      await gate();
+      return [...rooms.values()];
+    },
+    async getRoom(id) {
+      await gate();
+      return rooms.get(id);
+    },
+    async createRoom(room) {
+      await gate();
+      const existing = rooms.get(room.id);
+      if (existing) return { room: existing, created: false };
+      const created: RoomRecord = { ...room, messageCount: 0, lastMessageTs: null };
+      rooms.set(room.id, created);
+      messages.set(room.id, []);
+      return { room: created, created: true };
+    },
+    async appendMessage(m) {
+      await gate();
+      const room = rooms.get(m.roomId);
+      if (!room) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
+      if (ids.has(m.id)) throw new Error(`duplicate message id ${m.id}`);
+      ids.add(m.id);
+      const message: MessageRecord = { ...m, seq: room.messageCount + 1 };
+      const updated: RoomRecord = { ...room, messageCount: message.seq, lastMessageTs: m.ts };
+      rooms.set(room.id, updated);
+      messages.get(room.id)!.push(message);
+      return { message, room: updated };
+    },
+    async recentMessages(roomId, limit) {
+      await gate();
+      return (messages.get(roomId) ?? []).slice(-limit);
+    },
+    async messagesAfter(roomId, afterSeq, limit) {
+      await gate();
+      // seq n sits at index n-1.
+      return (messages.get(roomId) ?? []).slice(afterSeq, afterSeq + limit);
+    },
+    async check() {
+      await gate();
+    },
+    async close() {
+      closed = true;
+    },
+  };
+
+  async function gate(): Promise<void> {
+    if (store.delayMs > 0) await new Promise((r) => setTimeout(r, store.delayMs));
+    if (closed) throw new Error('store is closed');
+    if (store.failing) throw new Error('store unavailable (simulated)');
+  }
+
+  return store;
+}

@@ -1,0 +1,147 @@
+import { ErrorCode, type ChatStore, type NewMessage } from '@rgchat/chat-core';
+
+/**
+ * Storage a contract run can open, close and open again (the same data), then
+ * destroy. Memory: one object; SQLite: a temp file; Postgres: a fresh schema.
+ */
+export interface StoreHarness {
+  open(): Promise<ChatStore>;
+  destroy(): Promise<void>;
+}
+
+let counter = 0;
+export function newMessage(roomId: string, over: Partial<NewMessage> = {}): NewMessage {
+  counter++;
+  return {
+    roomId,
+    id: `msg_contract_${process.pid}_${Date.now()}_${counter}`,
+    ts: 1_730_000_000_000 + counter,
+    authorId: 'conn_1',
+    name: 'alice',
+    avatarId: 7,
+    type: 'message',
+    text: `hello ${counter}`,
+    ...over,
+  };
+}
+
+/** The MessageStore/RoomStore contract; every store adapter runs it. */
+export function describeStoreContract(name: string, harness: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: ChatStore;
+
+    beforeEach(async () => {
+      h = await harness();
+      store = await h.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await h.destroy();
+    });
+
+    test('check resolves on a healthy store', async () => {
+      await expect(store.check()).resolves.toBeUndefined();
+    });
+
+    test('createRoom creates once and is idempotent by id', async () => {
+      const a = await store.createRoom({ id: 'lobby', name: 'Lobby', createdAt: 1000 });
+      expect(a).toEqual({ created: true, room: { id: 'lobby', name: 'Lobby', createdAt: 1000, messageCount: 0, lastMessageTs: null } });
+      const b = await store.createRoom({ id: 'lobby', name: 'LOBBY!', createdAt: 2000 });
+      expect(b.created).toBe(false);
+      expect(b.room).toEqual(a.room);
+      expect(await store.listRooms()).toEqual([a.room]);
+      expect(await store.getRoom('lobby')).toEqual(a.room);
+      expect(await store.getRoom('nope')).toBeUndefined();
+    });
+
+    test('concurrent creates of one id create it exactly once', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.createRoom({ id: 'race', name: `race ${i}`, createdAt: i })),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.room.name)).size).toBe(1);
+    });
+
+    test('appendMessage assigns seq from 1, counts exactly and tracks last activity', async () => {
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      const first = await store.appendMessage(newMessage('r', { ts: 5000 }));
+      expect(first.message.seq).toBe(1);
+      expect(first.room).toMatchObject({ id: 'r', messageCount: 1, lastMessageTs: 5000 });
+      const second = await store.appendMessage(newMessage('r', { ts: 6000, type: 'emote' }));
+      expect(second.message).toMatchObject({ seq: 2, type: 'emote', ts: 6000 });
+      expect(await store.getRoom('r')).toMatchObject({ messageCount: 2, lastMessageTs: 6000 });
+    });
+
+    test('appendMessage to a missing room rejects with ROOM_NOT_FOUND and stores nothing', async () => {
+      await expect(store.appendMessage(newMessage('ghost'))).rejects.toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+      expect(await store.getRoom('ghost')).toBeUndefined();
+    });
+
+    test('messages round-trip exactly: unicode, newlines, large avatar ids', async () => {
+      await store.createRoom({ id: 'u', name: 'Ünïcødé ☕', createdAt: 1 });
+      const text = '𝄞 4-byte 😀 and "quotes" \\ backslash\nsecond line 中文';
+      const m = newMessage('u', { text, name: 'ü名前', avatarId: Number.MAX_SAFE_INTEGER });
+      const { message } = await store.appendMessage(m);
+      expect(message).toEqual({ ...m, seq: 1 });
+      expect(await store.recentMessages('u', 10)).toEqual([{ ...m, seq: 1 }]);
+      const negative = newMessage('u', { avatarId: -42 });
+      await store.appendMessage(negative);
+      expect((await store.recentMessages('u', 1))[0]!.avatarId).toBe(-42);
+      expect((await store.getRoom('u'))!.name).toBe('Ünïcødé ☕');
+    });
+
+    test('recentMessages returns the newest `limit`, oldest first, per room', async () => {
+      await store.createRoom({ id: 'a', name: 'a', createdAt: 1 });
+      await store.createRoom({ id: 'b', name: 'b', createdAt: 2 });
+      for (let i = 1; i <= 520; i++) await store.appendMessage(newMessage('a', { text: `a${i}`, ts: i }));
+      await store.appendMessage(newMessage('b', { text: 'b1' }));
+      const recent = await store.recentMessages('a', 500);
+      expect(recent).toHaveLength(500);
+      expect(recent[0]).toMatchObject({ seq: 21, text: 'a21' });
+      expect(recent[499]).toMatchObject({ seq: 520, text: 'a520' });
+      expect(recent.map((m) => m.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 21));
+      expect(await store.recentMessages('b', 500)).toEqual([expect.objectContaining({ text: 'b1', seq: 1 })]);
+      expect(await store.recentMessages('missing', 500)).toEqual([]);
+      expect((await store.getRoom('a'))!.messageCount).toBe(520);
+    });
+
+    test('messagesAfter reads by position, oldest first, bounded by limit', async () => {
+      await store.createRoom({ id: 'p', name: 'p', createdAt: 1 });
+      for (let i = 1; i <= 30; i++) await store.appendMessage(newMessage('p', { text: `p${i}` }));
+      expect((await store.messagesAfter('p', 0, 3)).map((m) => m.seq)).toEqual([1, 2, 3]);
+      expect((await store.messagesAfter('p', 25, 100)).map((m) => m.text)).toEqual(['p26', 'p27', 'p28', 'p29', 'p30']);
+      expect(await store.messagesAfter('p', 30, 10)).toEqual([]);
+    });
+
+    test('concurrent appends lose nothing and get distinct, gapless seqs', async () => {
+      await store.createRoom({ id: 'c', name: 'c', createdAt: 1 });
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.appendMessage(newMessage('c', { text: `c${i}` }))));
+      const seqs = results.map((r) => r.message.seq).sort((x, y) => x - y);
+      expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      for (const r of results) expect(r.room.messageCount).toBeGreaterThanOrEqual(r.message.seq);
+      const stored = await store.recentMessages('c', 500);
+      expect(stored.map((m) => m.seq)).toEqual(seqs);
+      expect(new Set(stored.map((m) => m.text)).size).toBe(200);
+      expect((await store.getRoom('c'))!.messageCount).toBe(200);
+    });
+
+    test('reopening keeps rooms, messages, order and counts', async () => {
+      await store.createRoom({ id: 'keep', name: 'Keep', createdAt: 42 });
+      for (let i = 1; i <= 5; i++) await store.appendMessage(newMessage('keep', { text: `k${i}`, ts: 100 + i }));
+      const before = await store.recentMessages('keep', 500);
+      await store.close();
+      store = await h.open();
+      expect(await store.getRoom('keep')).toEqual({ id: 'keep', name: 'Keep', createdAt: 42, messageCount: 5, lastMessageTs: 105 });
+      expect(await store.recentMessages('keep', 500)).toEqual(before);
+      const next = await store.appendMessage(newMessage('keep'));
+      expect(next.message.seq).toBe(6);
+    });
+
+    test('close is idempotent', async () => {
+      await store.close();
+      await expect(store.close()).resolves.toBeUndefined();
+      store = await h.open();
+    });
+  });
+}
