@@ -19,3 +19,4 @@ export type { Fanout } from './ports/fanout';
 export type { Bus, BusEvent } from './ports/bus';
 export { roomTopic, ROOM_LIST_TOPIC, toWireMessage, toWireRoom } from './wire';
 export { handleHttp, type HttpReply } from './http-routes';
+export type { Transport, TransportOptions, RunningTransport } from './ports/transport';

@@ -1,0 +1,32 @@
+import type { ChatServer } from '../chat-server';
+import type { Fanout } from './fanout';
+import type { Log } from './log';
+
+/** What every transport adapter takes. Limits (payload, send budget, heartbeat) come from `chat.limits`. */
+export interface TransportOptions {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly log?: Log;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
+  readonly trustProxy?: boolean;
+}
+
+/** A listening transport. */
+export interface RunningTransport {
+  /** The port actually bound. */
+  readonly port: number;
+  /** Stops accepting connections and HTTP requests; does not close open sockets (core does, with 1001/1012). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A transport in two steps, because a native pub/sub transport (uWS topics)
+ * must hand its `fanout` to core before core exists: create, build the chat
+ * server with `fanout`, then `start(chat)`.
+ */
+export interface Transport {
+  /** Native fan-out, if the library has one; core's default loop otherwise. */
+  readonly fanout: Fanout | undefined;
+  start(chat: ChatServer): Promise<RunningTransport>;
+}

@@ -1,0 +1,2 @@
+export { createSystemClock } from './system-clock';
+export { createRandomIds } from './random-ids';
