@@ -128,18 +128,17 @@ export function createRequestHandlers(deps: HandlerDeps) {
 
     async send_message(s: Session, r: Extract<Request, { type: 'send_message' }>): Promise<void> {
       if (s.roomId !== r.roomId) throw new ChatError(ErrorCode.NOT_IN_ROOM, 'Join the room before sending to it.');
-      const { message, room } = await guard('appendMessage', () =>
-        store.appendMessage({
-          roomId: r.roomId,
-          id: ids.messageId(),
-          ts: clock.now(),
-          authorId: s.id,
-          name: s.profile.name,
-          avatarId: s.profile.avatarId,
-          type: r.messageType,
-          text: r.text,
-        }),
-      );
+      const draft = {
+        roomId: r.roomId,
+        id: ids.messageId(),
+        ts: clock.now(),
+        authorId: s.id,
+        name: s.profile.name,
+        avatarId: s.profile.avatarId,
+        type: r.messageType,
+        text: r.text,
+      };
+      const { message, room } = await guard('appendMessage', () => store.appendMessage(draft));
       // Stored (and durable) before anyone hears of it.
       bus.publish({ kind: 'message', message, room });
     },

@@ -20,10 +20,10 @@ export function codePointLength(s: string): number {
 }
 
 /**
- * Whitespace of every kind, plus the invisible separators that render as
+ * Whitespace of every kind (JS \s misses NEL), plus the invisible separators that render as
  * nothing (ZWSP, word joiner, BOM): a name must not hide a gap.
  */
-export const WHITESPACE_OR_INVISIBLE = /[\s\u200B\u2060\uFEFF]/u;
+export const WHITESPACE_OR_INVISIBLE = /[\s\u0085\u180E\u200B\u2060\uFEFF]/u;
 export const CONTROL = /\p{Cc}/u;
 
 /** Drops control characters (NUL breaks Postgres text) except newline and tab. */
