@@ -1,0 +1,345 @@
+import { request } from 'node:http';
+import {
+  createChatServer,
+  type ChatServer,
+  type Limits,
+  type LogLevel,
+  type RunningTransport,
+  type Transport,
+  type TransportOptions,
+} from '@rgchat/chat-core';
+import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
+import { createMemoryStore, type MemoryStore } from './memory-store';
+import { connectClient, expectUpgradeStatus, type ConnectOptions, type TestClient } from './ws-test-client';
+
+/** What one contract test runs against: a real chat server behind the transport, on 127.0.0.1. */
+export interface TransportHarness {
+  readonly chat: ChatServer;
+  readonly store: MemoryStore;
+  readonly running: RunningTransport;
+  /** `ws://127.0.0.1:<port>/` */
+  readonly url: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly httpUrl: string;
+  /** Everything core and the transport logged. */
+  readonly logs: Array<{ level: LogLevel; msg: string; fields: Record<string, unknown> | undefined }>;
+  connect(options?: ConnectOptions): Promise<TestClient>;
+  /** Connects, says hello as `name` and waits for `welcome`. */
+  greet(name: string, options?: ConnectOptions): Promise<TestClient>;
+  /** Terminates every client, closes chat, transport and store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface HarnessSetup {
+  readonly limits?: Partial<Limits>;
+  readonly allowedOrigins?: readonly string[];
+  readonly trustProxy?: boolean;
+}
+
+/** Starts a chat server on the memory store behind a freshly created transport. */
+export async function startTransportHarness(
+  create: (options: TransportOptions) => Transport,
+  setup: HarnessSetup = {},
+): Promise<TransportHarness> {
+  const logs: TransportHarness['logs'] = [];
+  const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    logs.push({ level, msg, fields });
+  };
+  const transport = create({ host: '127.0.0.1', port: 0, log, ...(setup.trustProxy ? { trustProxy: true } : {}) });
+  const store = createMemoryStore();
+  const chat = createChatServer(
+    { store, clock: createSystemClock(), ids: createRandomIds(), log, ...(transport.fanout ? { fanout: transport.fanout } : {}) },
+    { ...(setup.limits ? { limits: setup.limits } : {}), ...(setup.allowedOrigins ? { allowedOrigins: setup.allowedOrigins } : {}) },
+  );
+  await chat.start();
+  const running = await transport.start(chat);
+  const url = `ws://127.0.0.1:${running.port}/`;
+  const clients: TestClient[] = [];
+  let stopped: Promise<void> | undefined;
+
+  const connect = async (options?: ConnectOptions): Promise<TestClient> => {
+    const client = await connectClient(url, options);
+    clients.push(client);
+    return client;
+  };
+
+  return {
+    chat,
+    store,
+    running,
+    url,
+    httpUrl: `http://127.0.0.1:${running.port}`,
+    logs,
+    connect,
+    async greet(name, options) {
+      const client = await connect(options);
+      client.send({ type: 'hello', profile: { name, avatarId: 1 } });
+      await client.next('welcome');
+      return client;
+    },
+    stop() {
+      stopped ??= (async () => {
+        // Terminate first: a paused client would hold a closing handshake open for its full timeout.
+        for (const c of clients) c.terminate();
+        chat.close();
+        await running.close();
+        store.failing = false;
+        await store.close();
+        await Promise.all(clients.map((c) => c.closed));
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Plain HTTP GET without keep-alive, so no pooled socket outlives the test. */
+export function httpGet(url: string): Promise<{ status: number; contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls `condition` every 20 ms until it holds; rejects after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function enterRoom(clients: TestClient[], name: string): Promise<string> {
+  const [first] = clients;
+  if (!first) throw new Error('no clients');
+  first.send({ type: 'create_room', name });
+  const list = await first.next('room_list');
+  const id = (list['rooms'] as Array<{ id: string; name: string }>).find((r) => r.name === name)?.id;
+  if (!id) throw new Error(`room "${name}" not in room_list`);
+  for (const c of clients) {
+    c.send({ type: 'join_room', roomId: id });
+    await c.next('joined_room');
+  }
+  return id;
+}
+
+const say = (client: TestClient, roomId: string, text: string): void =>
+  client.send({ type: 'send_message', roomId, message: { type: 'message', text } });
+
+const messageWithText = (text: string) => (f: Record<string, any>) => f['type'] === 'message' && f['message']?.text === text;
+
+async function roundTrip(client: TestClient, ts: string): Promise<void> {
+  client.send({ type: 'ping', ts });
+  await client.waitFor((f) => f['type'] === 'pong' && f['ts'] === ts);
+}
+
+/**
+ * The transport contract: every transport adapter runs it over real sockets
+ * against a real chat server on the memory store. It only uses the Transport
+ * port, core and a WebSocket client, never the server library's internals.
+ */
+export function describeTransportContract(name: string, create: (options: TransportOptions) => Transport): void {
+  describe(`transport contract: ${name}`, () => {
+    const harnesses: TransportHarness[] = [];
+    const start = async (setup?: HarnessSetup): Promise<TransportHarness> => {
+      const h = await startTransportHarness(create, setup);
+      harnesses.push(h);
+      return h;
+    };
+    afterEach(async () => {
+      await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+    });
+
+    test('hello is answered with welcome over a real socket', async () => {
+      const h = await start();
+      const c = await h.connect();
+      c.send({ type: 'hello', profile: { name: 'alice', avatarId: 3 } });
+      const welcome = await c.next('welcome');
+      expect(welcome).toMatchObject({ protocol: 'rg-chat-v1', self: { name: 'alice', avatarId: 3 } });
+      expect(h.chat.connectionCount).toBe(1);
+    });
+
+    test('a message reaches every member exactly once, sender included, with identical payloads', async () => {
+      const h = await start();
+      const clients = [await h.greet('alice'), await h.greet('bob'), await h.greet('carol')];
+      const [alice] = clients as [TestClient];
+      const roomId = await enterRoom(clients, 'Lobby');
+      say(alice, roomId, 'first');
+      say(alice, roomId, 'second');
+      const firsts = await Promise.all(clients.map((c) => c.waitFor(messageWithText('first'))));
+      await Promise.all(clients.map((c) => c.waitFor(messageWithText('second'))));
+      const id = firsts[0]?.['message']?.id as string;
+      expect(firsts.every((f) => f['message']?.id === id)).toBe(true);
+      const raws = clients.map((c) => c.rawFrames.filter((raw) => raw.includes(id)));
+      for (const r of raws) expect(r).toHaveLength(1);
+      expect(new Set(raws.map((r) => r[0])).size).toBe(1);
+    });
+
+    test('origin allow-list: a foreign Origin gets 403 at upgrade; allowed or absent Origin is accepted', async () => {
+      const h = await start({ allowedOrigins: ['https://chat.example'] });
+      expect(await expectUpgradeStatus(h.url, { Origin: 'https://evil.example' })).toBe(403);
+      expect(h.chat.connectionCount).toBe(0);
+      const allowed = await h.greet('alice', { origin: 'https://chat.example' });
+      const anonymous = await h.greet('bob');
+      await roundTrip(allowed, 'a');
+      await roundTrip(anonymous, 'b');
+      expect(h.chat.connectionCount).toBe(2);
+    });
+
+    test('/healthz answers 200, then 503 while the store fails', async () => {
+      const h = await start();
+      const ok = await httpGet(`${h.httpUrl}/healthz`);
+      expect(ok.status).toBe(200);
+      expect(ok.contentType).toMatch(/application\/json/);
+      h.store.failing = true;
+      expect((await httpGet(`${h.httpUrl}/healthz`)).status).toBe(503);
+      h.store.failing = false;
+      expect((await httpGet(`${h.httpUrl}/healthz`)).status).toBe(200);
+    });
+
+    test('/api/rooms lists the rooms as JSON; unknown paths get 404 for HTTP and for upgrades', async () => {
+      const h = await start();
+      const alice = await h.greet('alice');
+      await enterRoom([alice], 'Tea Room');
+      const res = await httpGet(`${h.httpUrl}/api/rooms?x=1`);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).rooms).toEqual([expect.objectContaining({ id: 'tea-room', name: 'Tea Room', messageCount: 0 })]);
+      expect((await httpGet(`${h.httpUrl}/nope`)).status).toBe(404);
+      expect(await expectUpgradeStatus(`${h.url}nope`)).toBe(404);
+    });
+
+    test('a frame over maxPayloadBytes closes that socket with 1009; another client keeps working', async () => {
+      const h = await start({ limits: { maxPayloadBytes: 4096 } });
+      const big = await h.greet('alice');
+      const other = await h.greet('bob');
+      big.sendRaw(JSON.stringify({ type: 'ping', ts: 'x'.repeat(8192) }));
+      expect((await big.closed).code).toBe(1009);
+      await roundTrip(other, 'still-here');
+      await waitUntil(() => h.chat.connectionCount === 1, 'the oversize sender is gone');
+      // At the limit is still fine.
+      const edge = await h.greet('carol');
+      const pad = 'y'.repeat(4096 - JSON.stringify({ type: 'ping', ts: 'edge', pad: '' }).length);
+      const atLimit = JSON.stringify({ type: 'ping', ts: 'edge', pad });
+      expect(Buffer.byteLength(atLimit)).toBe(4096);
+      edge.sendRaw(atLimit);
+      await edge.waitFor((f) => f['type'] === 'pong' && f['ts'] === 'edge');
+    });
+
+    test('a binary frame gets an error frame and the connection stays open', async () => {
+      const h = await start();
+      const c = await h.greet('alice');
+      c.sendRaw(Buffer.from(JSON.stringify({ type: 'ping', ts: 1 })));
+      const error = await c.next('error');
+      expect(error).toMatchObject({ type: 'error', requestType: null });
+      await roundTrip(c, 'after-binary');
+      expect(c.isClosed).toBe(false);
+    });
+
+    test('a peer that does not answer protocol pings is dropped; a live one stays', async () => {
+      // Short enough for a quick test, long enough that a busy test machine does not starve the live peer's pong.
+      const h = await start({ limits: { heartbeatMs: 500 } });
+      const dead = await h.greet('dead', { autoPong: false });
+      const live = await h.greet('live');
+      await dead.closed;
+      await waitUntil(() => h.chat.connectionCount === 1, 'only the live peer remains');
+      const pingsAtDrop = live.pings;
+      await waitUntil(() => live.pings >= pingsAtDrop + 2, 'two more heartbeats reach the live peer');
+      expect(live.isClosed).toBe(false);
+      await roundTrip(live, 'alive');
+    });
+
+    test('a reader that stops reading is closed once over its send budget; other members get everything', async () => {
+      const h = await start({
+        limits: {
+          sendBudgetBytes: 64 * 1024,
+          maxMessageLength: 2000,
+          rateLimitPerSec: 1_000_000,
+          rateLimitBurst: 1_000_000,
+          maxPendingRequests: 1000,
+        },
+      });
+      const sender = await h.greet('sender');
+      const reader = await h.greet('reader');
+      const slow = await h.greet('slow');
+      const roomId = await enterRoom([sender, reader, slow], 'Flood');
+      slow.pauseReading();
+      // Small bursts: one tick's output to the fast reader stays well under its budget.
+      const filler = 'z'.repeat(1900);
+      const windowSize = 8;
+      // Kernel buffers on loopback can take several MiB before the server's own queue grows.
+      const maxMessages = 40_000;
+      let sent = 0;
+      while (h.chat.connectionCount === 3) {
+        if (sent >= maxMessages) throw new Error(`slow reader still connected after ${sent} messages`);
+        for (let i = 0; i < windowSize; i++) say(sender, roomId, `${sent++} ${filler}`);
+        await sender.waitFor(messageWithText(`${sent - 1} ${filler}`), 20_000);
+      }
+      // Sent after the drop: the slow reader can never see these.
+      for (let i = 0; i < windowSize; i++) say(sender, roomId, `${sent++} ${filler}`);
+      await reader.waitFor(messageWithText(`${sent - 1} ${filler}`), 20_000);
+      const received = reader.frames.filter((f) => f['type'] === 'message').map((f) => Number(String(f['message'].text).split(' ', 1)[0]));
+      expect(received).toEqual(Array.from({ length: sent }, (_, i) => i));
+      slow.resumeReading();
+      await slow.closed;
+      expect(slow.frames.filter((f) => f['type'] === 'message').length).toBeLessThan(sent);
+      expect(reader.isClosed).toBe(false);
+    });
+
+    test('connectionCount drops back after clients disconnect', async () => {
+      const h = await start();
+      const a = await h.greet('alice');
+      const b = await h.greet('bob');
+      expect(h.chat.connectionCount).toBe(2);
+      a.close(1000, 'bye');
+      await a.closed;
+      await waitUntil(() => h.chat.connectionCount === 1, 'a clean close is reported');
+      b.terminate();
+      await waitUntil(() => h.chat.connectionCount === 0, 'a dropped connection is reported');
+    });
+
+    test('running.close() stops new connections and leaves open ones to core', async () => {
+      const h = await start();
+      const c = await h.greet('alice');
+      await h.running.close();
+      await h.running.close(); // idempotent
+      await expect(connectClient(h.url)).rejects.toThrow();
+      await roundTrip(c, 'after-transport-close');
+      expect(h.chat.connectionCount).toBe(1);
+    });
+
+    test.each([
+      [1001, 'server shutting down'],
+      [1012, 'server restarting'],
+    ])('chat.close(%i) closes every client with that code', async (code, reason) => {
+      const h = await start();
+      const clients = [await h.greet('alice'), await h.greet('bob')];
+      h.chat.close(code, reason);
+      for (const c of clients) expect(await c.closed).toEqual({ code, reason });
+      expect(h.chat.connectionCount).toBe(0);
+    });
+
+    test('the client address comes from X-Forwarded-For only when trustProxy is set', async () => {
+      const headers = { 'X-Forwarded-For': '203.0.113.7, 10.0.0.1' };
+      const connectAddress = (h: TransportHarness) =>
+        h.logs.find((l) => l.msg === 'connect')?.fields?.['remoteAddress'];
+      const trusting = await start({ trustProxy: true });
+      await trusting.greet('alice', { headers });
+      expect(connectAddress(trusting)).toBe('203.0.113.7');
+      const direct = await start();
+      await direct.greet('bob', { headers });
+      expect(connectAddress(direct)).toMatch(/127\.0\.0\.1$/);
+    });
+  });
+}
