@@ -1,0 +1,2 @@
+export { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS, type SqliteStoreOptions } from './sqlite-store';
+export { latestVersion as SCHEMA_VERSION } from './migrations';

@@ -1,0 +1,87 @@
+import type { Database } from 'better-sqlite3';
+
+/** One schema step. `version` is what `PRAGMA user_version` reads once it is applied. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Every schema change, oldest first. Append only: never edit or reorder a
+ * shipped entry, because databases in the field already carry its version.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'rooms and messages',
+    sql: `
+      CREATE TABLE rooms (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        last_message_ts INTEGER NULL,
+        message_count   INTEGER NOT NULL DEFAULT 0
+      );
+      -- The seed's index: lets "rooms by last activity" avoid a sort.
+      CREATE INDEX rooms_last_message_ts ON rooms (last_message_ts);
+
+      CREATE TABLE messages (
+        id        TEXT PRIMARY KEY,
+        room_id   TEXT NOT NULL REFERENCES rooms (id),
+        -- Position in the room, 1-based: the room's message_count right after
+        -- the insert, assigned inside the write transaction.
+        seq       INTEGER NOT NULL,
+        ts        INTEGER NOT NULL,
+        author_id TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        avatar_id INTEGER NOT NULL,
+        type      TEXT NOT NULL CHECK (type IN ('message', 'emote')),
+        text      TEXT NOT NULL
+      );
+      -- Replaces the seed's (room_id, ts). Every history read is by position:
+      -- "newest N" walks this index backwards from the end of the room and
+      -- "after seq" is a range scan, both exact. ts cannot serve that: two
+      -- messages may share a millisecond and clocks of several instances may
+      -- step backwards, so ordering or paging by ts can tie, skip or reorder.
+      -- UNIQUE also makes two writers that computed the same seq fail loudly
+      -- instead of forking the room's history. Nothing queries by ts, so a
+      -- second index would only slow every append.
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+const userVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;
+
+/**
+ * Brings the schema to `latestVersion`. Pending steps and the version bump run
+ * in one IMMEDIATE transaction, so a crash leaves the old or the new schema,
+ * never half of one, and two processes opening the same file migrate once.
+ * Returns the versions it applied (empty when already current).
+ */
+export function migrate(db: Database, path: string): number[] {
+  const run = db.transaction((): number[] => {
+    // Read inside the write lock: another process may have migrated meanwhile.
+    const current = userVersion(db);
+    if (current > latestVersion) {
+      throw new Error(
+        `SQLite database ${path} has schema version ${current}, newer than this rgchat supports (${latestVersion}). ` +
+          'Run the rgchat release that wrote it, or restore a backup taken before the upgrade.',
+      );
+    }
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      applied.push(m.version);
+    }
+    // user_version is stored in the database header and is transactional.
+    if (applied.length > 0) db.pragma(`user_version = ${latestVersion}`);
+    return applied;
+  });
+  return run.immediate();
+}

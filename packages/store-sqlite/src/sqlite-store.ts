@@ -1,0 +1,179 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import Sqlite, { type Database } from 'better-sqlite3';
+import {
+  ChatError,
+  ErrorCode,
+  silentLog,
+  type AppendResult,
+  type ChatStore,
+  type Log,
+  type NewMessage,
+} from '@rgchat/chat-core';
+import { createAppendQueue, type Outcome } from './append-queue';
+import { latestVersion, migrate } from './migrations';
+import { prepareStatements, toMessage, toRoom } from './statements';
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created if missing. */
+  readonly path: string;
+  readonly log?: Log;
+  /**
+   * How long a write waits for a lock held by another connection before
+   * failing, in milliseconds. better-sqlite3 waits synchronously, so this is
+   * also the longest a locked database can stall the event loop. Default 250.
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Default for `busyTimeoutMs`: short enough that a stuck lock is an error, not a frozen server. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 250;
+
+/**
+ * Caps one group-commit transaction. A few hundred appends take a few
+ * milliseconds; the rest of a burst waits for the next event-loop turn.
+ */
+const MAX_BATCH_SIZE = 256;
+
+/**
+ * Opens (creating if needed) the SQLite database at `options.path`, applies
+ * pending migrations and returns the store. Rejects when the file cannot be
+ * opened, is locked past the busy timeout, or was written by a newer rgchat.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<ChatStore> {
+  const log = options.log ?? silentLog;
+  const path = options.path;
+  await mkdir(dirname(path), { recursive: true });
+
+  // `timeout` is SQLite's busy_timeout.
+  const db = new Sqlite(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  let applied: number[];
+  try {
+    // WAL: readers never block the writer nor the writer readers, and a
+    // commit appends to the log instead of rewriting pages in place.
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') log('warn', 'sqlite could not enable WAL', { path, journalMode: mode });
+    // FULL, not WAL's usual NORMAL: NORMAL survives a process kill but may
+    // lose the last commits on power loss or an OS crash, and core broadcasts
+    // a message as soon as appendMessage resolves. With FULL the WAL is
+    // fsynced on every commit, so an acknowledged (and broadcast) message is
+    // on disk. Group commit (append-queue.ts) pays that fsync once per batch.
+    db.pragma('synchronous = FULL');
+    // Off by default in SQLite; makes messages.room_id REFERENCES rooms real.
+    db.pragma('foreign_keys = ON');
+    applied = migrate(db, path);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  if (applied.length > 0) log('info', 'sqlite schema migrated', { path, applied, version: latestVersion });
+
+  return createSqliteStore(db, log);
+}
+
+function createSqliteStore(db: Database, log: Log): ChatStore {
+  const stmts = prepareStatements(db);
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  // One message inside the batch transaction. Nested transaction functions
+  // run in a SAVEPOINT, so a failing message (missing room, duplicate id)
+  // undoes only its own writes and the rest of the batch still commits.
+  const appendOne = db.transaction((m: NewMessage): AppendResult => {
+    const row = stmts.bumpRoom.get({ id: m.roomId, ts: m.ts });
+    if (row === undefined) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
+    const room = toRoom(row);
+    const message = {
+      roomId: m.roomId,
+      seq: room.messageCount,
+      id: m.id,
+      ts: m.ts,
+      authorId: m.authorId,
+      name: m.name,
+      avatarId: m.avatarId,
+      type: m.type,
+      text: m.text,
+    };
+    stmts.insertMessage.run(message);
+    return { message, room };
+  });
+
+  const appendBatch = db.transaction((batch: readonly NewMessage[]): Outcome<AppendResult>[] =>
+    batch.map((m) => {
+      try {
+        return { ok: true, value: appendOne(m) };
+      } catch (error) {
+        // A statement error that aborted the whole transaction (I/O, disk
+        // full) is not this message's fault: fail the batch.
+        if (!db.inTransaction) throw error;
+        return { ok: false, error };
+      }
+    }),
+  );
+
+  const queue = createAppendQueue<NewMessage, AppendResult>({
+    // IMMEDIATE takes the write lock up front, so waiting for another
+    // connection goes through busy_timeout instead of failing mid-way.
+    writeBatch: (batch) => {
+      try {
+        const outcomes = appendBatch.immediate(batch);
+        log('debug', 'sqlite append batch committed', {
+          batchSize: batch.length,
+          failed: outcomes.filter((o) => !o.ok).length,
+        });
+        return outcomes;
+      } catch (e) {
+        log('warn', 'sqlite append batch failed', { batchSize: batch.length, err: String(e) });
+        throw e;
+      }
+    },
+    maxBatchSize: MAX_BATCH_SIZE,
+  });
+
+  /** Runs a synchronous read or write as a promise; rejects after close. */
+  const run = async <T>(fn: () => T): Promise<T> => {
+    if (closed) throw new Error('SQLite store is closed');
+    return fn();
+  };
+
+  return {
+    listRooms: () => run(() => stmts.listRooms.all().map(toRoom)),
+    getRoom: (id) =>
+      run(() => {
+        const row = stmts.getRoom.get(id);
+        return row && toRoom(row);
+      }),
+    createRoom: (room) =>
+      run(() => {
+        // Synchronous, so no other call interleaves between insert and read;
+        // ON CONFLICT also covers another process creating it first.
+        const created = stmts.insertRoom.run(room).changes === 1;
+        const row = stmts.getRoom.get(room.id);
+        if (row === undefined) throw new Error(`room "${room.id}" vanished right after insert`);
+        return { room: toRoom(row), created };
+      }),
+    appendMessage: (message) => {
+      if (closed) return Promise.reject(new Error('SQLite store is closed'));
+      return queue.enqueue(message);
+    },
+    recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map(toMessage).reverse()),
+    messagesAfter: (roomId, afterSeq, limit) =>
+      run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map(toMessage)),
+    check: () =>
+      run(() => {
+        stmts.check.get();
+      }),
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        try {
+          // Every queued append is written (or rejected) before the file closes.
+          queue.drain();
+        } finally {
+          db.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

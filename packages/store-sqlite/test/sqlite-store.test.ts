@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
+import { newMessage } from '@rgchat/testkit';
+import { openSqliteStore, SCHEMA_VERSION } from '../src';
+import { migrate } from '../src/migrations';
+import { historySql } from '../src/statements';
+
+/** Log entries a store wrote, for asserting on what it did. */
+function recordingLog() {
+  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
+  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
+  const batches = () =>
+    entries.filter((e) => e.msg === 'sqlite append batch committed').map((e) => e.fields as { batchSize: number; failed: number });
+  return { log, entries, batches };
+}
+
+describe('sqlite store', () => {
+  let dir: string;
+  let path: string;
+  const toClose: { close(): unknown }[] = [];
+  const track = <T extends { close(): unknown }>(x: T): T => {
+    toClose.push(x);
+    return x;
+  };
+  /** A second, independent connection to the same file, as another process would have. */
+  const otherConnection = () => track(new Sqlite(path));
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rgchat-sqlite-'));
+    path = join(dir, 'nested', 'deeper', 'chat.db');
+  });
+  afterEach(async () => {
+    for (const x of toClose.splice(0).reverse()) await x.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('open and migrations', () => {
+    test('creates the directory, enables WAL and sets user_version', async () => {
+      const { log, entries } = recordingLog();
+      track(await openSqliteStore({ path, log }));
+      expect(existsSync(path)).toBe(true);
+      const other = otherConnection();
+      // journal_mode=WAL is persistent in the file, so another connection sees it.
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+      expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'sqlite schema migrated' }));
+      const indexes = other.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all();
+      expect(indexes).toEqual(expect.arrayContaining(['messages_room_seq', 'rooms_last_message_ts']));
+    });
+
+    test('history reads use the (room_id, seq) index', async () => {
+      track(await openSqliteStore({ path }));
+      const other = otherConnection();
+      const plan = (sql: string, ...params: unknown[]) =>
+        other
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...params)
+          .map((r) => (r as { detail: string }).detail)
+          .join('\n');
+      // Index range scans, and no temp B-tree: the index already yields seq order.
+      const recent = plan(historySql.recentMessages, 'r', 5);
+      expect(recent).toMatch(/USING INDEX messages_room_seq \(room_id=\?\)/);
+      expect(recent).not.toMatch(/TEMP B-TREE/);
+      const after = plan(historySql.messagesAfter, 'r', 5, 5);
+      expect(after).toMatch(/USING INDEX messages_room_seq \(room_id=\? AND seq>\?\)/);
+      expect(after).not.toMatch(/TEMP B-TREE/);
+    });
+
+    test('re-opening migrates nothing and keeps the data', async () => {
+      const first = await openSqliteStore({ path });
+      await first.createRoom({ id: 'r', name: 'R', createdAt: 1 });
+      await first.appendMessage(newMessage('r'));
+      await first.close();
+
+      const { log, entries } = recordingLog();
+      const again = track(await openSqliteStore({ path, log }));
+      expect(entries.filter((e) => e.msg === 'sqlite schema migrated')).toEqual([]);
+      expect(await again.getRoom('r')).toMatchObject({ messageCount: 1 });
+
+      const other = otherConnection();
+      expect(migrate(other, path)).toEqual([]);
+      expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    });
+
+    test('refuses a database written by a newer schema, and leaves it alone', async () => {
+      await (await openSqliteStore({ path })).close();
+      const other = otherConnection();
+      other.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      await expect(openSqliteStore({ path })).rejects.toThrow(/newer than this rgchat supports/);
+      expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    });
+
+    test('CHECK(type) and UNIQUE(room_id, seq) guard the message table', async () => {
+      track(await openSqliteStore({ path }));
+      const other = otherConnection();
+      other.prepare("INSERT INTO rooms (id, name, created_at) VALUES ('r', 'r', 1)").run();
+      const insert = other.prepare(
+        "INSERT INTO messages (id, room_id, seq, ts, author_id, name, avatar_id, type, text) VALUES (?, 'r', ?, 1, 'a', 'n', 0, ?, 't')",
+      );
+      insert.run('m1', 1, 'emote');
+      expect(() => insert.run('m2', 2, 'shout')).toThrow(/CHECK constraint/);
+      expect(() => insert.run('m3', 1, 'message')).toThrow(/UNIQUE constraint/);
+    });
+  });
+
+  describe('group commit', () => {
+    test('same-turn appends share one transaction; each gets its own seq and result', async () => {
+      const { log, batches } = recordingLog();
+      const store = track(await openSqliteStore({ path, log }));
+      await store.createRoom({ id: 'a', name: 'a', createdAt: 1 });
+      await store.createRoom({ id: 'b', name: 'b', createdAt: 1 });
+      const reader = otherConnection();
+      const committed = reader.prepare('SELECT count(*) FROM messages WHERE id = ?').pluck();
+
+      const seenCommitted: boolean[] = [];
+      const appends = Array.from({ length: 100 }, (_, i) =>
+        store.appendMessage(newMessage(i % 2 === 0 ? 'a' : 'b', { text: `t${i}` })).then((r) => {
+          // Read through another connection: only committed data is visible there.
+          seenCommitted.push(committed.get(r.message.id) === 1);
+          return r;
+        }),
+      );
+      const ghost = store.appendMessage(newMessage('ghost'));
+      const results = await Promise.all(appends);
+      await expect(ghost).rejects.toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+
+      expect(batches()).toEqual([{ batchSize: 101, failed: 1 }]);
+      expect(seenCommitted).toEqual(Array(100).fill(true));
+      const seqs = (room: string) => results.filter((r) => r.message.roomId === room).map((r) => r.message.seq);
+      expect(seqs('a')).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(seqs('b')).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      // Each result carries the room as it was right after that message.
+      for (const r of results) expect(r.room).toMatchObject({ id: r.message.roomId, messageCount: r.message.seq, lastMessageTs: r.message.ts });
+      expect(await store.getRoom('ghost')).toBeUndefined();
+    });
+
+    test('a failing message in a batch undoes only itself: no seq gap, the rest commit', async () => {
+      const store = track(await openSqliteStore({ path }));
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      const first = newMessage('r');
+      await store.appendMessage(first);
+      const [a, dup, b] = await Promise.allSettled([
+        store.appendMessage(newMessage('r', { text: 'a' })),
+        store.appendMessage(newMessage('r', { id: first.id })),
+        store.appendMessage(newMessage('r', { text: 'b' })),
+      ]);
+      expect(dup.status).toBe('rejected');
+      expect(a).toMatchObject({ status: 'fulfilled', value: { message: { seq: 2, text: 'a' } } });
+      expect(b).toMatchObject({ status: 'fulfilled', value: { message: { seq: 3, text: 'b' } } });
+      expect(await store.getRoom('r')).toMatchObject({ messageCount: 3 });
+      expect((await store.recentMessages('r', 10)).map((m) => m.seq)).toEqual([1, 2, 3]);
+    });
+
+    test('a burst larger than one batch is split, and nothing is lost', async () => {
+      const { log, batches } = recordingLog();
+      const store = track(await openSqliteStore({ path, log }));
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      const results = await Promise.all(Array.from({ length: 600 }, () => store.appendMessage(newMessage('r'))));
+      expect(results.map((r) => r.message.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      const sizes = batches().map((b) => b.batchSize);
+      expect(sizes.reduce((x, y) => x + y, 0)).toBe(600);
+      expect(sizes.length).toBeGreaterThan(1);
+      expect(sizes.length).toBeLessThan(10);
+    });
+  });
+
+  describe('locks', () => {
+    test('a write blocked by another connection rejects promptly, reads go on, and writes resume after', async () => {
+      const store = track(await openSqliteStore({ path, busyTimeoutMs: 100 }));
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      await store.appendMessage(newMessage('r'));
+      const other = otherConnection();
+      other.exec('BEGIN EXCLUSIVE');
+      try {
+        const started = Date.now();
+        await expect(store.appendMessage(newMessage('r'))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+        await expect(store.createRoom({ id: 'x', name: 'x', createdAt: 1 })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+        // A hang guard, not a performance bound: busy_timeout is 100 ms.
+        expect(Date.now() - started).toBeLessThan(10_000);
+        // WAL: readers are not blocked by a writer.
+        expect(await store.recentMessages('r', 10)).toHaveLength(1);
+        await expect(store.check()).resolves.toBeUndefined();
+      } finally {
+        other.exec('ROLLBACK');
+      }
+      const next = await store.appendMessage(newMessage('r'));
+      expect(next.message.seq).toBe(2);
+      expect(await store.getRoom('r')).toMatchObject({ messageCount: 2 });
+      expect((await store.createRoom({ id: 'x', name: 'x', createdAt: 1 })).created).toBe(true);
+    });
+
+    test('two stores on one file create a room once', async () => {
+      const one = track(await openSqliteStore({ path }));
+      const two = track(await openSqliteStore({ path }));
+      const results = await Promise.all([
+        one.createRoom({ id: 'same', name: 'one', createdAt: 1 }),
+        two.createRoom({ id: 'same', name: 'two', createdAt: 2 }),
+      ]);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(results[0]!.room).toEqual(results[1]!.room);
+    });
+  });
+
+  describe('close', () => {
+    test('flushes queued appends first, then rejects every call', async () => {
+      let store: ChatStore = await openSqliteStore({ path });
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      const pending = Array.from({ length: 10 }, (_, i) => store.appendMessage(newMessage('r', { text: `p${i}` })));
+      const ghost = store.appendMessage(newMessage('ghost'));
+      await store.close();
+      expect((await Promise.all(pending)).map((r) => r.message.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      await expect(ghost).rejects.toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+
+      await expect(store.close()).resolves.toBeUndefined();
+      await expect(store.check()).rejects.toThrow(/closed/);
+      await expect(store.appendMessage(newMessage('r'))).rejects.toThrow(/closed/);
+      await expect(store.listRooms()).rejects.toThrow(/closed/);
+      await expect(store.recentMessages('r', 10)).rejects.toThrow(/closed/);
+
+      store = track(await openSqliteStore({ path }));
+      expect(await store.getRoom('r')).toMatchObject({ messageCount: 10 });
+    });
+  });
+});
