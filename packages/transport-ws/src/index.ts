@@ -1,0 +1,1 @@
+export { createWsTransport } from './ws-transport';

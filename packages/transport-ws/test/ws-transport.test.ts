@@ -1,0 +1,43 @@
+import { connect } from 'node:net';
+import { describeTransportContract, startTransportHarness, type TransportHarness } from '@rgchat/testkit';
+import { createWsTransport } from '../src';
+
+describeTransportContract('ws', createWsTransport);
+
+/** Sends raw bytes on a fresh TCP connection and collects the reply until the server closes. */
+function rawExchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(data));
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+  });
+}
+
+describe('ws transport specifics', () => {
+  let h: TransportHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  test('an unparsable HTTP request gets 400 and the server keeps serving', async () => {
+    h = await startTransportHarness(createWsTransport);
+    expect(await rawExchange(h.running.port, 'NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    const c = await h.greet('alice');
+    c.send({ type: 'ping', ts: 'ok' });
+    await c.next('pong');
+  });
+
+  test('an upgrade without a valid key is refused by ws and never reaches core', async () => {
+    h = await startTransportHarness(createWsTransport);
+    const reply = await rawExchange(
+      h.running.port,
+      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect(h.chat.connectionCount).toBe(0);
+  });
+});
