@@ -1,0 +1,111 @@
+import type { Pool } from 'pg';
+import { quoteIdent } from './postgres-options';
+
+/** One schema step, recorded in `schema_migrations` once applied. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** SQL run with the target schema as `s` (already quoted). */
+  readonly sql: (s: string) => string;
+}
+
+/**
+ * Every schema change, oldest first. Append only: never edit or reorder a
+ * shipped entry, databases in the field already record its version.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'rooms and messages',
+    sql: (s) => `
+      CREATE TABLE ${s}.rooms (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        last_message_ts BIGINT NULL,
+        -- Doubles as the room's seq counter: appends bump it under the row
+        -- lock and take the new value as the message's seq.
+        message_count   BIGINT NOT NULL DEFAULT 0
+      );
+      -- The seed's index: lets "rooms by last activity" avoid a sort.
+      CREATE INDEX rooms_last_message_ts ON ${s}.rooms (last_message_ts);
+
+      CREATE TABLE ${s}.messages (
+        id        TEXT PRIMARY KEY,
+        room_id   TEXT NOT NULL REFERENCES ${s}.rooms (id),
+        seq       BIGINT NOT NULL,
+        ts        BIGINT NOT NULL,
+        author_id TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        avatar_id BIGINT NOT NULL,
+        type      TEXT NOT NULL CHECK (type IN ('message', 'emote')),
+        text      TEXT NOT NULL,
+        -- Every history read is by position (newest N, after seq), so this is
+        -- the index they use; UNIQUE also makes a second writer that somehow
+        -- computed the same seq fail instead of forking the room's history.
+        CONSTRAINT messages_room_seq UNIQUE (room_id, seq)
+      );
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * An arbitrary constant namespacing our advisory locks (pg_advisory_xact_lock's
+ * first key), so they do not collide with another application's.
+ */
+const LOCK_NAMESPACE = 0x72676368; // "rgch"
+
+/**
+ * Brings `schema` to `latestVersion` in ONE transaction holding a
+ * transaction-scoped advisory lock: a second instance starting at the same
+ * moment waits for the first, then finds nothing left to do. A failure rolls
+ * back everything, so the schema is the old one or the new one. Returns the
+ * versions applied.
+ */
+export async function migrate(pool: Pool, schema: string): Promise<number[]> {
+  const s = quoteIdent(schema);
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, `migrate:${schema}`]);
+    // Everything below runs under the lock, so "check then create" is safe;
+    // CREATE SCHEMA IF NOT EXISTS alone races with itself, and would need
+    // CREATE rights on the database even for an existing 'public'.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+        version    INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+    const done = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const current = done.rows.reduce((max, r) => Math.max(max, r.version), 0);
+    if (current > latestVersion) {
+      throw new Error(
+        `Postgres schema "${schema}" has version ${current}, newer than this rgchat supports (${latestVersion}). ` +
+          'Run the rgchat release that wrote it, or restore a backup taken before the upgrade.',
+      );
+    }
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await client.query(m.sql(s));
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+    // Releasing with the error destroys the connection, which also ends the
+    // transaction; no ROLLBACK round trip on a connection that may be dead.
+    throw e;
+  } finally {
+    client.release(failure);
+  }
+}

@@ -1,0 +1,151 @@
+import type { Pool, QueryResultRow } from 'pg';
+import { ChatError, ErrorCode, silentLog, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
+import { latestVersion, migrate } from './migrations';
+import { createPool } from './postgres-pool';
+import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
+import { createRoomBatcher, type Outcome } from './room-batcher';
+import { appendParams, statementsFor, toMessage, toRoom, type MessageRow, type RoomRow, type Statements } from './statements';
+
+/** Caps one append statement; a larger burst in one room goes out as several. */
+const MAX_GROUP_SIZE = 500;
+/** Upper bound on a health check, in ms: /healthz must answer quickly, even when the pool is stuck. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Opens a pool on `options.url`, brings the schema up to date (safe when
+ * several instances start at once) and returns the store. Rejects, leaving
+ * nothing open, when Postgres is unreachable or the schema is newer than
+ * this code.
+ */
+export async function openPostgresStore(options: PostgresOptions): Promise<ChatStore> {
+  const o = resolveOptions(options);
+  const log = options.log ?? silentLog;
+  const pool = createPool(o, o.poolSize, log, 'store');
+  try {
+    const applied = await migrate(pool, o.schema);
+    if (applied.length > 0) log('info', 'postgres schema migrated', { schema: o.schema, applied, version: latestVersion });
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  return createPostgresStore(pool, o, log);
+}
+
+/** SQLSTATE classes that blame the data of one statement (22 data exception, 23 integrity violation), not the connection. */
+const isDataError = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+};
+
+function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStore {
+  const sql: Statements = statementsFor(o.schema);
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const query = async <R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> => {
+    if (closed) throw new Error('Postgres store is closed');
+    // pool.query releases (and on error destroys) the connection itself.
+    const result = await pool.query<R>(text, values);
+    return result.rows;
+  };
+
+  /** One statement for messages of one room, in order. */
+  async function appendGroup(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    const rows = await pool.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch));
+    const row = rows.rows[0];
+    if (row === undefined) {
+      const error = new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
+      return batch.map(() => ({ ok: false, error }));
+    }
+    if (Number(row.inserted) !== batch.length) {
+      // Cannot happen (the insert joins the one bumped row); never report seqs we did not write.
+      throw new Error(`append inserted ${row.inserted} of ${batch.length} messages`);
+    }
+    const after = toRoom(row);
+    const firstSeq = after.messageCount - batch.length + 1;
+    return batch.map((m, i) => {
+      const seq = firstSeq + i;
+      const message = { roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
+      // The room as it was right after THIS message, as the port promises.
+      return { ok: true, value: { message, room: { ...after, messageCount: seq, lastMessageTs: m.ts } } };
+    });
+  }
+
+  const batcher = createRoomBatcher<NewMessage, AppendResult>({
+    keyOf: (m) => m.roomId,
+    maxGroupSize: MAX_GROUP_SIZE,
+    maxWaitMs: o.statementTimeoutMs,
+    async writeGroup(roomId, batch) {
+      try {
+        const outcomes = await appendGroup(roomId, batch);
+        log('debug', 'postgres append group committed', { roomId, groupSize: batch.length });
+        return outcomes;
+      } catch (e) {
+        if (!isDataError(e) || batch.length === 1) {
+          log('warn', 'postgres append failed', { roomId, groupSize: batch.length, err: errText(e) });
+          throw e;
+        }
+        // One bad message (a duplicate id) failed the statement and so the
+        // group: write them one by one so only the culprit fails.
+        const outcomes: Outcome<AppendResult>[] = [];
+        for (const m of batch) {
+          try {
+            const [one] = await appendGroup(roomId, [m]);
+            outcomes.push(one!);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+        return outcomes;
+      }
+    },
+  });
+
+  return {
+    listRooms: async () => (await query<RoomRow>(sql.listRooms)).map(toRoom),
+    getRoom: async (id) => {
+      const [row] = await query<RoomRow>(sql.getRoom, [id]);
+      return row && toRoom(row);
+    },
+    async createRoom(room) {
+      const [inserted] = await query<RoomRow>(sql.insertRoom, [room.id, room.name, room.createdAt]);
+      if (inserted) return { room: toRoom(inserted), created: true };
+      // A separate statement, so its snapshot sees a row another transaction
+      // committed while our insert waited on it.
+      const [existing] = await query<RoomRow>(sql.getRoom, [room.id]);
+      if (!existing) throw new Error(`room "${room.id}" conflicted on insert but cannot be read`);
+      return { room: toRoom(existing), created: false };
+    },
+    appendMessage(message) {
+      if (closed) return Promise.reject(new Error('Postgres store is closed'));
+      return batcher.enqueue(message);
+    },
+    recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit])).map(toMessage).reverse(),
+    messagesAfter: async (roomId, afterSeq, limit) =>
+      (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
+    async check() {
+      if (closed) throw new Error('Postgres store is closed');
+      await withDeadline(pool.query(sql.check), Math.min(CHECK_TIMEOUT_MS, o.queryTimeoutMs), 'postgres health check timed out');
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        // Queued appends are written (or fail) before the pool goes away;
+        // every write is bounded by the pool's timeouts.
+        await batcher.idle();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Rejects after `ms` if `p` has not settled; `p` itself is bounded by the pool's timeouts and settles later. */
+function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,109 @@
+import type { MessageRecord, MessageType, NewMessage, RoomRecord } from '@rgchat/chat-core';
+import { quoteIdent } from './postgres-options';
+
+/** BIGINT columns arrive as strings from pg (they may exceed 2^53); ours never do. */
+type Int8 = string;
+
+export interface RoomRow {
+  id: string;
+  name: string;
+  created_at: Int8;
+  message_count: Int8;
+  last_message_ts: Int8 | null;
+}
+
+export interface MessageRow {
+  id: string;
+  room_id: string;
+  seq: Int8;
+  ts: Int8;
+  author_id: string;
+  name: string;
+  avatar_id: Int8;
+  type: MessageType;
+  text: string;
+}
+
+const ROOM_COLUMNS = 'id, name, created_at, message_count, last_message_ts';
+const MESSAGE_COLUMNS = 'id, room_id, seq, ts, author_id, name, avatar_id, type, text';
+
+export const toRoom = (r: RoomRow): RoomRecord => ({
+  id: r.id,
+  name: r.name,
+  createdAt: Number(r.created_at),
+  messageCount: Number(r.message_count),
+  lastMessageTs: r.last_message_ts === null ? null : Number(r.last_message_ts),
+});
+
+export const toMessage = (r: MessageRow): MessageRecord => ({
+  roomId: r.room_id,
+  seq: Number(r.seq),
+  id: r.id,
+  ts: Number(r.ts),
+  authorId: r.author_id,
+  name: r.name,
+  avatarId: Number(r.avatar_id),
+  type: r.type,
+  text: r.text,
+});
+
+/** Every statement the store runs, with table names qualified by the schema (no search_path games). */
+export function statementsFor(schema: string) {
+  const s = quoteIdent(schema);
+  return {
+    check: 'SELECT 1',
+    listRooms: `SELECT ${ROOM_COLUMNS} FROM ${s}.rooms`,
+    getRoom: `SELECT ${ROOM_COLUMNS} FROM ${s}.rooms WHERE id = $1`,
+    /** Returns the row only when this call inserted it. */
+    insertRoom: `INSERT INTO ${s}.rooms (id, name, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO NOTHING RETURNING ${ROOM_COLUMNS}`,
+    /** Newest first; the store reverses the (at most `limit`) rows. Both reads scan messages_room_seq. */
+    recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
+    messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+    /**
+     * Appends n messages to ONE room in one statement, so one round trip and
+     * one commit. The UPDATE takes the room's row lock, which serialises
+     * writers of that room across every instance; the new message_count is
+     * the last seq, and the batch takes the n seqs before it, in array order.
+     * No row back means no such room, and then nothing was inserted either.
+     * A statement is atomic, so a failing insert (duplicate id) undoes the
+     * bump too: seqs stay gapless.
+     */
+    appendToRoom: `
+      WITH bumped AS (
+        UPDATE ${s}.rooms
+           SET message_count = message_count + cardinality($2::text[]), last_message_ts = $3
+         WHERE id = $1
+        RETURNING ${ROOM_COLUMNS}
+      ), inserted AS (
+        INSERT INTO ${s}.messages (${MESSAGE_COLUMNS})
+        SELECT m.id, b.id, b.message_count - cardinality($2::text[]) + m.ord,
+               m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text
+          FROM bumped b,
+               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])
+                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, ord)
+        RETURNING 1
+      )
+      SELECT ${ROOM_COLUMNS}, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+  } as const;
+}
+
+export type Statements = ReturnType<typeof statementsFor>;
+
+/** Parameters of `appendToRoom` for messages of one room, in seq order. */
+export function appendParams(roomId: string, batch: readonly NewMessage[]): unknown[] {
+  const last = batch[batch.length - 1];
+  if (last === undefined) throw new Error('appendParams needs at least one message');
+  return [
+    roomId,
+    batch.map((m) => m.id),
+    // "Last activity" is the newest message's ts, i.e. the highest seq's.
+    last.ts,
+    batch.map((m) => m.ts),
+    batch.map((m) => m.authorId),
+    batch.map((m) => m.name),
+    batch.map((m) => m.avatarId),
+    batch.map((m) => m.type),
+    batch.map((m) => m.text),
+  ];
+}

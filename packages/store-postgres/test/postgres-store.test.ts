@@ -1,0 +1,214 @@
+import { createServer } from 'node:net';
+import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
+import { newMessage } from '@rgchat/testkit';
+import { openPostgresStore, SCHEMA_VERSION } from '../src';
+import { statementsFor } from '../src/statements';
+import { countBackends, describePostgres, dropSchema, freshSchema, RUN_ID, settleTimed, urlFor, withAdmin } from './pg-test-env';
+
+/** Log entries a store wrote, for asserting on what it did. */
+function recordingLog() {
+  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
+  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
+  const groups = () =>
+    entries.filter((e) => e.msg === 'postgres append group committed').map((e) => e.fields as { roomId: string; groupSize: number });
+  return { log, entries, groups };
+}
+
+const APP = `${RUN_ID}_store`;
+const url = urlFor(APP);
+
+describePostgres('postgres store', () => {
+  let schema: string;
+  const toClose: ChatStore[] = [];
+  const open = async (extra: { log?: Log; poolSize?: number } = {}) => {
+    const store = await openPostgresStore({ url, schema, poolSize: 3, ...extra });
+    toClose.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    schema = freshSchema();
+  });
+  afterEach(async () => {
+    for (const s of toClose.splice(0).reverse()) await s.close();
+    await dropSchema(schema);
+  });
+
+  describe('open and migrations', () => {
+    test('creates the schema, tables, constraints and indexes, and records the version', async () => {
+      const { log, entries } = recordingLog();
+      await open({ log });
+      expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'postgres schema migrated' }));
+      await withAdmin(async (c) => {
+        const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations`);
+        expect(versions.rows).toEqual([{ version: SCHEMA_VERSION }]);
+        const idx = await c.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
+        expect(idx.rows.map((r: { indexname: string }) => r.indexname)).toEqual(
+          expect.arrayContaining(['rooms_pkey', 'messages_pkey', 'messages_room_seq', 'rooms_last_message_ts']),
+        );
+        const types = await c.query(
+          `SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = $1 AND data_type = 'bigint' ORDER BY 1, 2`,
+          [schema],
+        );
+        expect(types.rows.map((r: { table_name: string; column_name: string }) => `${r.table_name}.${r.column_name}`)).toEqual([
+          'messages.avatar_id',
+          'messages.seq',
+          'messages.ts',
+          'rooms.created_at',
+          'rooms.last_message_ts',
+          'rooms.message_count',
+        ]);
+      });
+    });
+
+    test('two instances opening a fresh schema at once both succeed and migrate once', async () => {
+      const a = recordingLog();
+      const b = recordingLog();
+      const results = await Promise.allSettled([open({ log: a.log }), open({ log: b.log }), open()]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const migrated = [...a.entries, ...b.entries].filter((e) => e.msg === 'postgres schema migrated');
+      expect(migrated.length).toBeLessThanOrEqual(1);
+      await withAdmin(async (c) => {
+        const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations`);
+        expect(versions.rowCount).toBe(1);
+      });
+    });
+
+    test('a schema written by a newer rgchat is refused, leaving no connection behind', async () => {
+      const first = await open();
+      await first.close();
+      await withAdmin((c) => c.query(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (999, 'future')`));
+      await expect(open()).rejects.toThrow(/newer than this rgchat supports/);
+      expect(await countBackends(APP)).toBe(0);
+    });
+
+    test('bad options are refused before any I/O', async () => {
+      await expect(openPostgresStore({ url: 'mysql://x', schema })).rejects.toThrow(RangeError);
+      await expect(openPostgresStore({ url, schema: '' })).rejects.toThrow(RangeError);
+      await expect(openPostgresStore({ url, schema, poolSize: 0 })).rejects.toThrow(RangeError);
+    });
+
+    test('an unreachable server makes open reject within the connect timeout', async () => {
+      // A port that was free a moment ago: nothing listens there.
+      const port = await new Promise<number>((resolve) => {
+        const s = createServer();
+        s.listen(0, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const r = await settleTimed(openPostgresStore({ url: `postgres://postgres@127.0.0.1:${port}/test`, schema, connectTimeoutMs: 1000 }));
+      expect(r.ok).toBe(false);
+      expect(r.ms).toBeLessThan(5000);
+    });
+  });
+
+  describe('writes', () => {
+    test('two instances writing one room concurrently get gapless, distinct seqs and an exact count', async () => {
+      const a = await open({ poolSize: 4 });
+      const b = await open({ poolSize: 4 });
+      await a.createRoom({ id: 'shared', name: 'Shared', createdAt: 1 });
+      await b.createRoom({ id: 'side', name: 'Side', createdAt: 1 });
+      const perInstance = 150;
+      const write = (store: ChatStore, tag: string) =>
+        Array.from({ length: perInstance }, async (_, i) => {
+          // Spread over several turns so groups of both instances interleave.
+          if (i % 25 === 0) await new Promise((r) => setImmediate(r));
+          const room = i % 10 === 0 ? 'side' : 'shared';
+          return store.appendMessage(newMessage(room, { text: `${tag}${i}`, ts: 1000 + i }));
+        });
+      const results = await Promise.all([...write(a, 'a'), ...write(b, 'b')]);
+      for (const room of ['shared', 'side']) {
+        const mine = results.filter((r) => r.message.roomId === room);
+        const seqs = mine.map((r) => r.message.seq).sort((x, y) => x - y);
+        expect(seqs).toEqual(Array.from({ length: mine.length }, (_, i) => i + 1));
+        const stored = await a.messagesAfter(room, 0, 1000);
+        expect(stored.map((m) => m.seq)).toEqual(seqs);
+        // What each caller was told is exactly what was stored at that seq.
+        const bySeq = new Map(stored.map((m) => [m.seq, m]));
+        for (const r of mine) expect(bySeq.get(r.message.seq)).toEqual(r.message);
+        expect((await b.getRoom(room))!.messageCount).toBe(mine.length);
+      }
+      expect(results).toHaveLength(2 * perInstance);
+    });
+
+    test('a burst costs a few statements, not one per message, and each caller gets its own result', async () => {
+      const { log, groups } = recordingLog();
+      const store = await open({ log });
+      await store.createRoom({ id: 'burst', name: 'Burst', createdAt: 1 });
+      await store.createRoom({ id: 'other', name: 'Other', createdAt: 1 });
+      const sent = Array.from({ length: 200 }, (_, i) => newMessage(i % 4 === 0 ? 'other' : 'burst', { ts: 5000 + i, text: `m${i}` }));
+      const results = await Promise.all(sent.map((m) => store.appendMessage(m)));
+      results.forEach((r, i) => {
+        expect(r.message).toMatchObject({ id: sent[i]!.id, text: sent[i]!.text, roomId: sent[i]!.roomId });
+        // The room as it was right after this message.
+        expect(r.room).toMatchObject({ id: sent[i]!.roomId, messageCount: r.message.seq, lastMessageTs: sent[i]!.ts });
+      });
+      // Per room, enqueue order is seq order.
+      const burstSeqs = results.filter((r) => r.message.roomId === 'burst').map((r) => r.message.seq);
+      expect(burstSeqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+      const g = groups();
+      expect(g.reduce((n, x) => n + x.groupSize, 0)).toBe(200);
+      expect(g.length).toBeLessThanOrEqual(4);
+      expect(await store.getRoom('burst')).toMatchObject({ messageCount: 150, lastMessageTs: 5000 + 199 });
+    });
+
+    test('a failing message in a burst rejects only its own promise; seqs stay gapless', async () => {
+      const store = await open();
+      await store.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+      const existing = await store.appendMessage(newMessage('r'));
+      const burst = [
+        newMessage('r', { text: 'ok1' }),
+        newMessage('r', { text: 'dup', id: existing.message.id }),
+        newMessage('ghost', { text: 'no room' }),
+        newMessage('r', { text: 'ok2' }),
+      ];
+      const settled = await Promise.allSettled(burst.map((m) => store.appendMessage(m)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+      expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+      const stored = await store.recentMessages('r', 10);
+      expect(stored.map((m) => [m.seq, m.text])).toEqual([
+        [1, existing.message.text],
+        [2, 'ok1'],
+        [3, 'ok2'],
+      ]);
+      expect(await store.getRoom('ghost')).toBeUndefined();
+      expect((await store.getRoom('r'))!.messageCount).toBe(3);
+    });
+
+    test('close writes what was queued first, then rejects new calls', async () => {
+      const store = await open();
+      await store.createRoom({ id: 'q', name: 'q', createdAt: 1 });
+      const pending = Array.from({ length: 20 }, (_, i) => store.appendMessage(newMessage('q', { text: `q${i}` })));
+      await store.close();
+      expect((await Promise.all(pending)).map((r) => r.message.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      await expect(store.appendMessage(newMessage('q'))).rejects.toThrow(/closed/);
+      await expect(store.listRooms()).rejects.toThrow(/closed/);
+      await expect(store.check()).rejects.toThrow(/closed/);
+      const again = await open();
+      expect((await again.getRoom('q'))!.messageCount).toBe(20);
+    });
+  });
+
+  test('history reads are index range scans on (room_id, seq)', async () => {
+    await open();
+    const sql = statementsFor(schema);
+    await withAdmin(async (c) => {
+      // Tiny tables would make a seq scan the cheapest plan; ask whether the index CAN serve it.
+      await c.query('SET enable_seqscan = off');
+      await c.query('SET enable_bitmapscan = off');
+      for (const [sqlText, params] of [
+        [sql.recentMessages, ['r', 500]],
+        [sql.messagesAfter, ['r', 10, 500]],
+      ] as const) {
+        const plan = await c.query(`EXPLAIN ${sqlText}`, [...params]);
+        const text = plan.rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        expect(text).toMatch(/Index Scan( Backward)? using messages_room_seq/);
+        // Rows come out of the index in order: no sort of the room's history.
+        expect(text).not.toMatch(/Sort/);
+      }
+    });
+  });
+});
