@@ -1,0 +1,29 @@
+import type { AppConfig } from './config';
+
+/** The URL with any password replaced, so it can be logged. Unparsable input is not echoed at all. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    // Query parameters may carry secrets too (e.g. `password=`, `sslpassword=`).
+    for (const key of [...u.searchParams.keys()]) {
+      if (/pass|secret|key|token/i.test(key)) u.searchParams.set(key, '***');
+    }
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+/** The effective configuration as the startup log shows it: everything, minus secrets. */
+export function summarizeConfig(config: AppConfig): Record<string, unknown> {
+  const storage = config.storage.kind === 'postgres' ? { kind: 'postgres', url: redactUrl(config.storage.url) } : config.storage;
+  return {
+    storage,
+    transport: config.transport,
+    limits: config.limits,
+    allowedOrigins: config.allowedOrigins ?? 'any',
+    logLevel: config.logLevel,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  };
+}

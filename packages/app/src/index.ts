@@ -1,0 +1,7 @@
+export { loadConfig, ConfigError, ENV_VARS, LOG_LEVELS, TRANSPORT_KINDS } from './config';
+export type { AppConfig, StorageConfig, StorageKind, TransportConfig, TransportKind, LogLevelName } from './config';
+export { summarizeConfig, redactUrl } from './config-summary';
+export { createLogger, toCoreLog } from './logger';
+export { startApp, type RunningApp, type StartOptions } from './compose';
+export { AdapterUnavailableError } from './adapters';
+export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle';

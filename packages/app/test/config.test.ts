@@ -1,0 +1,192 @@
+import { defaultLimits } from '@rgchat/chat-core';
+import { ConfigError, loadConfig, type AppConfig } from '../src/config';
+import { redactUrl, summarizeConfig } from '../src/config-summary';
+
+const load = (env: Record<string, string>): AppConfig => loadConfig(env, '/srv/rgchat');
+
+/** The problems a bad environment is refused with (fails the test if it is accepted). */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    load(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const c = load({});
+    expect(c.storage).toEqual({ kind: 'sqlite', path: '/srv/rgchat/data/chat.db' });
+    expect(c.transport).toEqual({ kind: 'ws', host: '0.0.0.0', port: 8080, trustProxy: false });
+    expect(c.limits).toEqual(defaultLimits);
+    expect(c.limits).toMatchObject({
+      maxMessageLength: 400,
+      maxNameLength: 24,
+      maxRoomNameLength: 40,
+      historyLimit: 500,
+      rateLimitPerSec: 10,
+      rateLimitBurst: 30,
+      heartbeatMs: 30_000,
+      maxPayloadBytes: 65_536,
+      sendBudgetBytes: 1_048_576,
+    });
+    expect(c.allowedOrigins).toBeUndefined();
+    expect(c.logLevel).toBe('info');
+    expect(c.shutdownTimeoutMs).toBe(5000);
+  });
+
+  test('every variable is read into the nested config', () => {
+    const c = load({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      CHAT_TRANSPORT: 'uws',
+      SQLITE_PATH: '/var/lib/rgchat/chat.db',
+      ALLOWED_ORIGINS: 'https://a.example.org, http://localhost:3000',
+      MAX_MESSAGE_LENGTH: '1000',
+      MAX_NAME_LENGTH: '32',
+      MAX_ROOM_NAME_LENGTH: '64',
+      HISTORY_LIMIT: '200',
+      RATE_LIMIT_PER_SEC: '5',
+      RATE_LIMIT_BURST: '20',
+      HEARTBEAT_INTERVAL_MS: '10000',
+      MAX_PAYLOAD_BYTES: '16384',
+      SEND_BUDGET_BYTES: '262144',
+      LOG_LEVEL: 'debug',
+      TRUST_PROXY: 'true',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    expect(c).toEqual({
+      storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db' },
+      transport: { kind: 'uws', host: '127.0.0.1', port: 0, trustProxy: true },
+      limits: {
+        ...defaultLimits,
+        maxMessageLength: 1000,
+        maxNameLength: 32,
+        maxRoomNameLength: 64,
+        historyLimit: 200,
+        rateLimitPerSec: 5,
+        rateLimitBurst: 20,
+        heartbeatMs: 10_000,
+        maxPayloadBytes: 16_384,
+        sendBudgetBytes: 262_144,
+      },
+      allowedOrigins: ['https://a.example.org', 'http://localhost:3000'],
+      logLevel: 'debug',
+      shutdownTimeoutMs: 2000,
+    });
+  });
+
+  test('the result is deeply frozen', () => {
+    const c = load({ ALLOWED_ORIGINS: 'https://a.example.org' });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.transport)).toBe(true);
+    expect(Object.isFrozen(c.limits)).toBe(true);
+    expect(Object.isFrozen(c.allowedOrigins)).toBe(true);
+  });
+
+  test('a postgres DATABASE_URL selects postgres storage and SQLITE_PATH is ignored', () => {
+    expect(load({ DATABASE_URL: 'postgres://u:p@db:5432/chat', SQLITE_PATH: 'x.db' }).storage).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@db:5432/chat',
+    });
+    expect(load({ DATABASE_URL: 'postgresql://db/chat?sslmode=require' }).storage.kind).toBe('postgres');
+  });
+
+  test('an empty DATABASE_URL (as in a copied .env) means SQLite', () => {
+    expect(load({ DATABASE_URL: '' }).storage.kind).toBe('sqlite');
+  });
+
+  test.each(['true', 'false', '1', '0', 'TRUE'])('TRUST_PROXY=%s is a boolean', (value) => {
+    expect(load({ TRUST_PROXY: value }).transport.trustProxy).toBe(value === 'true' || value === '1' || value === 'TRUE');
+  });
+
+  test.each(['12abc', '1e3', '', ' 8080', '8080 ', '-1', '+5', '0x10', '12.0', '99999999999999999999'])(
+    'PORT=%j is not a whole number and is refused',
+    (value) => {
+      const problems = problemsOf({ PORT: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^PORT /);
+    },
+  );
+
+  test('PORT 0 and 65535 are accepted, 65536 is not', () => {
+    expect(load({ PORT: '0' }).transport.port).toBe(0);
+    expect(load({ PORT: '65535' }).transport.port).toBe(65_535);
+    expect(problemsOf({ PORT: '65536' })[0]).toMatch(/^PORT must be at most 65535/);
+  });
+
+  test("a limit out of core's range is a config error naming the variable", () => {
+    expect(problemsOf({ HISTORY_LIMIT: '0' })[0]).toMatch(/^HISTORY_LIMIT out of range/);
+    expect(problemsOf({ HEARTBEAT_INTERVAL_MS: '99' })[0]).toMatch(/^HEARTBEAT_INTERVAL_MS out of range/);
+    expect(problemsOf({ MAX_PAYLOAD_BYTES: '1023' })[0]).toMatch(/^MAX_PAYLOAD_BYTES out of range/);
+    expect(load({ HEARTBEAT_INTERVAL_MS: '100' }).limits.heartbeatMs).toBe(100);
+  });
+
+  test('every bad variable is reported at once', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      HISTORY_LIMIT: '-1',
+      CHAT_TRANSPORT: 'tcp',
+      LOG_LEVEL: 'verbose',
+      TRUST_PROXY: 'yes',
+      HOST: '',
+      SQLITE_PATH: '  ',
+      DATABASE_URL: 'mysql://db/chat',
+      MAX_NAME_LENGTH: '0',
+      SHUTDOWN_TIMEOUT_MS: '10',
+    });
+    const names = problems.map((p) => p.split(' ', 1)[0]);
+    expect(names.sort()).toEqual(
+      [
+        'PORT',
+        'HISTORY_LIMIT',
+        'CHAT_TRANSPORT',
+        'LOG_LEVEL',
+        'TRUST_PROXY',
+        'HOST',
+        'SQLITE_PATH',
+        'DATABASE_URL',
+        'MAX_NAME_LENGTH',
+        'SHUTDOWN_TIMEOUT_MS',
+      ].sort(),
+    );
+    const error = (() => {
+      try {
+        load({ PORT: 'abc', HISTORY_LIMIT: '-1' });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/PORT.*HISTORY_LIMIT/);
+  });
+
+  test('ALLOWED_ORIGINS takes exact origins only', () => {
+    expect(load({ ALLOWED_ORIGINS: 'https://chat.example.org:8443' }).allowedOrigins).toEqual(['https://chat.example.org:8443']);
+    expect(problemsOf({ ALLOWED_ORIGINS: 'https://a.org/' })[0]).toMatch(/^ALLOWED_ORIGINS .*"https:\/\/a\.org\/"/);
+    expect(problemsOf({ ALLOWED_ORIGINS: 'a.org' })[0]).toMatch(/^ALLOWED_ORIGINS /);
+    expect(problemsOf({ ALLOWED_ORIGINS: 'ftp://a.org' })[0]).toMatch(/^ALLOWED_ORIGINS /);
+    expect(problemsOf({ ALLOWED_ORIGINS: ' , ' })[0]).toMatch(/^ALLOWED_ORIGINS lists no origin/);
+  });
+
+  test('unrelated variables are ignored', () => {
+    expect(() => load({ PATH: '/bin', SOMETHING_ELSE: 'x' })).not.toThrow();
+  });
+});
+
+describe('summarizeConfig', () => {
+  test('never shows a database password', () => {
+    const c = load({ DATABASE_URL: 'postgres://chat:s3cr3t@db:5432/chat?sslpassword=k3y&sslmode=require' });
+    const text = JSON.stringify(summarizeConfig(c));
+    expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('k3y');
+    expect(text).toContain('sslmode=require');
+    expect(text).toContain('chat:***@db:5432');
+  });
+
+  test('redactUrl does not echo what it cannot parse', () => {
+    expect(redactUrl('postgres://u:pw@[bad')).toBe('<unparsable url>');
+  });
+});
