@@ -1,0 +1,216 @@
+import { parseArgs } from 'node:util';
+
+export const MODES = ['fanout', 'idle', 'join', 'slow-reader'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Everything the load tool can be told; units are in the names. */
+export interface BenchOptions {
+  readonly url: string;
+  readonly mode: Mode;
+  readonly connections: number;
+  readonly rooms: number;
+  /** Senders per room. */
+  readonly senders: number;
+  /** Messages per second per sender. */
+  readonly ratePerSec: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** Longest wait after the window for messages still in flight. */
+  readonly drainS: number;
+  /** Approximate length of each message text (stamp plus padding). */
+  readonly textChars: number;
+  readonly roomPrefix: string;
+  /** Server process to watch; 'auto' finds the process listening on the URL's port. */
+  readonly serverPid: number | 'auto' | undefined;
+  readonly origin: string | undefined;
+  readonly connectConcurrency: number;
+  readonly tickMs: number;
+  /** Longest wait for any one setup reply (welcome, room_list, joined_room). */
+  readonly requestTimeoutS: number;
+  /** join: messages to pre-fill the join room with. */
+  readonly history: number;
+  /** join: per-sender rate of the background fan-out during joins; 0 = none. */
+  readonly backgroundRatePerSec: number;
+  /** join: connections that join the full room over and over. */
+  readonly joiners: number;
+  /** join: pause between one joined_room and the next join_room of a joiner. */
+  readonly joinIntervalMs: number;
+  /** idle: how long to hold the connections before reading the server's RSS. */
+  readonly idleS: number;
+  readonly help: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const HELP = `rgchat bench: a load tool for any rg-chat-v1 WebSocket server.
+
+Usage: node packages/bench/dist/cli.js [options]        (or: pnpm bench [options])
+
+Target
+  --url <ws-url>              server to drive (default ws://127.0.0.1:8080/)
+  --origin <origin>           Origin header to send (for servers with ALLOWED_ORIGINS)
+  --server-pid <pid|auto>     watch this server process: RSS and CPU from /proc (Linux);
+                              'auto' = the process listening on the URL's port.
+                              Gives server CPU time per delivered message, the main yardstick.
+
+Mode (--mode)
+  fanout       (default) N connections in R rooms, S senders per room at M msg/s each.
+  idle         open N connections, hello, join rooms, hold --idle-seconds, report the
+               server's RSS growth per connection (needs --server-pid).
+  join         pre-fill a room with --history messages, then joiners repeatedly send
+               join_room and time joined_room; optional background fan-out load.
+  slow-reader  two fan-out phases of --duration each: without, then with one member of
+               room 0 that stops reading its socket; reports the others' p99 in both and
+               whether the server closed the slow one.
+
+Load
+  --connections <n>           connections, spread round-robin over the rooms (default 200)
+  --rooms <n>                 rooms (default 10); members per room = connections / rooms
+  --senders <n>               senders per room, the first members of each room (default 1)
+  --rate <msg/s>              messages per second per sender (default 250)
+                              offered deliveries/s = rooms * senders * rate * members
+                              (the defaults give 50,000 deliveries/s in 20-member rooms)
+  --duration <s>              measured window (default 10)
+  --warmup <s>                sending before the window, not measured (default 3)
+  --drain <s>                 longest wait for in-flight messages after the window (default 3)
+  --text-chars <n>            message text length, stamp included (default 64; rgchat max 400)
+  --room-prefix <name>        rooms are <prefix>-0 .. <prefix>-(R-1) (default bench); reruns
+                              reuse them (create_room is idempotent)
+  --connect-concurrency <n>   connection attempts in flight (default 200)
+  --tick-ms <ms>              send scheduler tick: one timer sends every due message (default 10).
+                              Senders' messages leave in per-tick bursts, which lets servers batch
+                              writes; a smaller tick spreads them and raises the CPU per delivery of
+                              server and tool alike. Compare servers only at the same --tick-ms.
+  --timeout <s>               longest wait for any setup reply (default 30)
+
+join mode
+  --history <n>               messages to pre-fill the join room with (default 500)
+  --joiners <n>               connections joining over and over (default 1)
+  --join-interval-ms <ms>     pause between a joined_room and the next join_room (default 10)
+  --background-rate <msg/s>   fan-out load per sender during the joins, using --connections,
+                              --rooms, --senders (default 0 = none)
+
+idle mode
+  --idle-seconds <s>          hold time before the RSS reading (default 5)
+
+Output: a human summary, then exactly one line "BENCH_JSON {...}" (grep for it).
+
+Measurement: each sender writes its send time (performance.now(), the process's
+monotonic high-resolution clock, in µs) into the message text; receivers in this
+same process compute send-to-receipt latency. Only messages sent inside the
+window count; delivery ratio = deliveries received / (messages sent x members).
+The tool reports its own CPU: at >= 90% of one core it says it saturated, and the
+figures then describe the tool, not the server. Pin server and tool to different
+cores, e.g. taskset -c 1 <server>, taskset -c 0 node packages/bench/dist/cli.js.
+
+rgchat rate limit: rgchat limits each connection to 10 requests/s (burst 30) by
+default, far below bench rates. Start the server with, for example,
+RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000, or sends come back as
+RATE_LIMITED errors (counted under errors).
+
+Examples
+  node packages/bench/dist/baseline-server.js --port 8080 &
+  node packages/bench/dist/cli.js --url ws://127.0.0.1:8080/ --server-pid auto
+  node packages/bench/dist/cli.js --mode idle --connections 10000 --rooms 100 --server-pid auto
+  node packages/bench/dist/cli.js --mode join --history 500 --background-rate 125 --server-pid auto
+  node packages/bench/dist/cli.js --mode slow-reader --rate 500 --text-chars 380 --duration 20
+  node packages/bench/dist/run-suite.js --server-cmd "node packages/app/dist/main.js"
+`;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  return n;
+}
+
+function num(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_VALUE): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in ${min}..${max}, got "${raw}"`);
+  return n;
+}
+
+const STRING_OPTIONS = [
+  'url', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
+  'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
+  'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds',
+] as const;
+
+/** Parses and checks the command line (without node and script); throws UsageError on anything wrong. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let values: Record<string, string | boolean | undefined>;
+  // `pnpm bench -- --x` may hand the separator through.
+  if (argv[0] === '--') argv = argv.slice(1);
+  try {
+    const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+    for (const name of STRING_OPTIONS) options[name] = { type: 'string' };
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const s = (name: (typeof STRING_OPTIONS)[number]): string | undefined => values[name] as string | undefined;
+
+  const url = s('url') ?? 'ws://127.0.0.1:8080/';
+  if (!/^wss?:\/\//.test(url)) throw new UsageError(`--url must start with ws:// or wss://, got "${url}"`);
+  const modeRaw = s('mode') ?? 'fanout';
+  if (!(MODES as readonly string[]).includes(modeRaw)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got "${modeRaw}"`);
+  const mode = modeRaw as Mode;
+
+  const pidRaw = s('server-pid');
+  const serverPid = pidRaw === undefined ? undefined : pidRaw === 'auto' ? 'auto' : int('server-pid', pidRaw, 0, 1);
+
+  const connections = int('connections', s('connections'), 200, 1);
+  const rooms = int('rooms', s('rooms'), 10, 1);
+  const senders = int('senders', s('senders'), 1, 0);
+  const roomPrefix = s('room-prefix') ?? 'bench';
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(roomPrefix)) throw new UsageError('--room-prefix must be lowercase letters, digits and dashes (at most 31), so room ids equal room names');
+
+  const opts: BenchOptions = {
+    url,
+    mode,
+    connections,
+    rooms,
+    senders,
+    ratePerSec: num('rate', s('rate'), 250, 0),
+    durationS: num('duration', s('duration'), 10, 0.1),
+    warmupS: num('warmup', s('warmup'), 3, 0),
+    drainS: num('drain', s('drain'), 3, 0),
+    textChars: int('text-chars', s('text-chars'), 64, 24, 100_000),
+    roomPrefix,
+    serverPid,
+    origin: s('origin'),
+    connectConcurrency: int('connect-concurrency', s('connect-concurrency'), 200, 1),
+    tickMs: int('tick-ms', s('tick-ms'), 10, 1, 1000),
+    requestTimeoutS: num('timeout', s('timeout'), 30, 0.1),
+    history: int('history', s('history'), 500, 0),
+    backgroundRatePerSec: num('background-rate', s('background-rate'), 0, 0),
+    joiners: int('joiners', s('joiners'), 1, 1),
+    joinIntervalMs: int('join-interval-ms', s('join-interval-ms'), 10, 0),
+    idleS: num('idle-seconds', s('idle-seconds'), 5, 0),
+    help: values['help'] === true,
+  };
+  if (opts.help) return opts;
+
+  const perRoom = Math.floor(connections / rooms);
+  if (perRoom < 1) throw new UsageError(`--connections (${connections}) must be at least --rooms (${rooms})`);
+  if ((mode === 'fanout' || mode === 'slow-reader') && senders < 1) throw new UsageError('--senders must be at least 1');
+  if (senders > perRoom) throw new UsageError(`--senders (${senders}) exceeds the members per room (${perRoom})`);
+  if (mode === 'slow-reader' && senders >= perRoom) {
+    throw new UsageError(`slow-reader needs a member of room 0 that is not a sender: --senders (${senders}) must be below members per room (${perRoom})`);
+  }
+  if (mode === 'idle' && serverPid === undefined) throw new UsageError('--mode idle measures server memory: give --server-pid <pid|auto>');
+  return opts;
+}
+
+/** Offered load implied by the options, assuming round-robin membership. */
+export function offeredLoad(o: Pick<BenchOptions, 'connections' | 'rooms' | 'senders' | 'ratePerSec'>) {
+  const membersPerRoom = o.connections / o.rooms;
+  const messagesPerSec = o.rooms * o.senders * o.ratePerSec;
+  return { membersPerRoom, messagesPerSec, deliveriesPerSec: messagesPerSec * membersPerRoom };
+}

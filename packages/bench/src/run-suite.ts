@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { UsageError } from './args';
+import { parseJsonLine, type BenchReport } from './report';
+import { figuresOf, formatTable, medianFigures, ratiosToBaseline, type Ratios, type RunFigures } from './suite/compare';
+import { startServerProcess } from './suite/server-process';
+import { parseSuiteArgs, SUITE_HELP, type SuiteOptions, type SuiteTarget } from './suite/suite-args';
+
+/** Prefix of the suite's one machine-readable line. */
+export const SUITE_JSON_PREFIX = 'BENCH_SUITE_JSON ';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const pinned = (o: SuiteOptions, cpu: string, argv: string[]) => (o.pin ? ['taskset', '-c', cpu, ...argv] : argv);
+
+/** Runs the load tool as a child, relays its output, returns its report and command line. */
+function runTool(argv: string[]): Promise<{ report: BenchReport; commandLine: string }> {
+  const commandLine = argv.join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => process.stderr.write(b));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      for (const line of stdout.split('\n')) if (line && !line.startsWith('BENCH_JSON ')) process.stdout.write(`  | ${line}\n`);
+      const report = parseJsonLine(stdout);
+      if (code !== 0 || !report) return reject(new Error(`load tool exited with ${code}: ${commandLine}`));
+      resolve({ report, commandLine });
+    });
+  });
+}
+
+interface TargetResult {
+  name: string;
+  serverCommand: string;
+  toolCommands: string[];
+  reports: BenchReport[];
+  figures?: RunFigures;
+  ratios?: Ratios;
+}
+
+/** One run of one target: start its server, drive it, stop it. */
+async function runOnce(o: SuiteOptions, t: SuiteTarget, result: TargetResult, run: number): Promise<void> {
+  const url = new URL(o.url);
+  const port = Number(url.port);
+  const serverArgv =
+    t.cmd === undefined
+      ? pinned(o, o.serverCpu, [process.execPath, join(__dirname, 'baseline-server.js'), '--port', String(port), '--host', url.hostname])
+      : pinned(o, o.serverCpu, ['sh', '-c', t.cmd]);
+  const env = t.cmd === undefined ? process.env : { ...process.env, ...o.serverEnv };
+  process.stdout.write(`\n== ${t.name}${o.repeat > 1 ? ` run ${run}/${o.repeat}` : ''} ==\n`);
+  const server = await startServerProcess(serverArgv, env, port, o.startupTimeoutS);
+  const envNote = t.cmd === undefined ? '' : `${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')} `;
+  result.serverCommand = `${envNote}${server.commandLine}`;
+  process.stdout.write(`server: ${result.serverCommand} (pid ${server.pid})\n`);
+  try {
+    // Let a JIT-compiling server settle before it is measured.
+    await sleep(500);
+    const toolArgv = pinned(o, o.toolCpu, [process.execPath, join(__dirname, 'cli.js'), '--url', o.url, '--server-pid', String(server.pid), ...o.benchArgs]);
+    const { report, commandLine } = await runTool(toolArgv);
+    process.stdout.write(`tool:   ${commandLine}\n`);
+    result.reports.push(report);
+    result.toolCommands.push(commandLine);
+  } finally {
+    await server.stop();
+  }
+  await sleep(1000);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let o: SuiteOptions;
+  try {
+    o = parseSuiteArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\nRun with --help for usage.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (o.help) {
+    process.stdout.write(SUITE_HELP);
+    return 0;
+  }
+  const results: TargetResult[] = o.targets.map((t) => ({ name: t.name, serverCommand: '', toolCommands: [], reports: [] }));
+  // Runs interleave (baseline, A, B, baseline, A, B, ...) so drift on a shared machine hits every server alike.
+  for (let run = 1; run <= o.repeat; run++) {
+    for (const [i, t] of o.targets.entries()) await runOnce(o, t, results[i]!, run);
+  }
+  const figures = results.map((r) => medianFigures(r.reports.map(figuresOf)));
+  results.forEach((r, i) => {
+    r.figures = figures[i]!;
+    if (i > 0) r.ratios = ratiosToBaseline(figures[i]!, figures[0]!);
+  });
+
+  process.stdout.write(`\n== comparison (medians of ${o.repeat} run${o.repeat > 1 ? 's' : ''}; ratios = server / baseline) ==\n`);
+  process.stdout.write(`${formatTable(results.map((r, i) => ({ name: r.name, figures: figures[i]!, ratios: r.ratios })))}\n`);
+  for (const [i, r] of results.entries()) {
+    const f = figures[i]!;
+    if (f.toolSaturated) process.stdout.write(`WARNING: the load tool saturated its core while driving ${r.name}; its figures measure the tool\n`);
+    if (f.deliveryRatio < 1) process.stdout.write(`WARNING: ${r.name} delivered ratio ${f.deliveryRatio} < 1\n`);
+  }
+  const summary = {
+    url: o.url,
+    pinned: o.pin ? { serverCpu: o.serverCpu, toolCpu: o.toolCpu } : null,
+    benchArgs: o.benchArgs,
+    results: results.map((r) => ({ name: r.name, serverCommand: r.serverCommand, toolCommands: r.toolCommands, figures: r.figures, ratios: r.ratios ?? null, reports: r.reports })),
+  };
+  process.stdout.write(`${SUITE_JSON_PREFIX}${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`suite failed: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,52 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { round } from './proc-stats';
+
+/** At or above this share of one core the load tool, not the server, is the limit. */
+export const TOOL_SATURATION_CORES = 0.9;
+
+/** The delay histogram samples with a timer of this period; its values include the period, which is subtracted. */
+const RESOLUTION_MS = 10;
+const delayMs = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS), 3);
+
+export interface ToolUsage {
+  cpuS: number;
+  /** CPU seconds per wall second of this process (1 = one full core). */
+  cpuCores: number;
+  saturated: boolean;
+  /** How late the tool's event loop ran timers (p99, max): its own queueing, part of every latency it reports. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  rssBytes: number;
+}
+
+export interface ToolMeter {
+  stop(): ToolUsage;
+}
+
+/** Starts measuring this process's CPU and event-loop delay until `stop()`. */
+export function startToolMeter(): ToolMeter {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  delay.enable();
+  let result: ToolUsage | undefined;
+  return {
+    stop() {
+      if (result) return result;
+      delay.disable();
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      const wallS = (performance.now() - t0) / 1000;
+      const cpuCores = wallS > 0 ? cpuS / wallS : 0;
+      result = {
+        cpuS: round(cpuS, 3),
+        cpuCores: round(cpuCores, 3),
+        saturated: cpuCores >= TOOL_SATURATION_CORES,
+        eventLoopDelayP99Ms: delayMs(delay.percentile(99)),
+        eventLoopDelayMaxMs: delayMs(delay.max),
+        rssBytes: process.memoryUsage.rss(),
+      };
+      return result;
+    },
+  };
+}
