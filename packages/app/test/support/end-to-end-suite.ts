@@ -7,6 +7,7 @@ import { buildApp } from './build-app';
 import { dropClients } from './chat-client';
 import { describeDurabilityEndToEnd } from './e2e-durability';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
+import { describeLoggingEndToEnd } from './e2e-logging';
 import { describeProtocolEndToEnd } from './e2e-protocol';
 import type { EndToEndContext } from './end-to-end-context';
 
@@ -46,6 +47,7 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
 
     describeProtocolEndToEnd(ctx);
     describeHeartbeatEndToEnd(ctx);
+    describeLoggingEndToEnd(ctx);
     describeDurabilityEndToEnd(ctx);
   });
 }
