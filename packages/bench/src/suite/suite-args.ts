@@ -58,8 +58,8 @@ wrappers such as sh or pnpm are fine; it must belong to the started process grou
 
 Example
   node packages/bench/dist/run-suite.js \\
-    --server-cmd "CHAT_TRANSPORT=uws DB_PATH=/tmp/bench.db node packages/app/dist/main.js" --server-name uws-sqlite \\
-    --server-cmd "CHAT_TRANSPORT=ws DB_PATH=/tmp/bench.db node packages/app/dist/main.js" --server-name ws-sqlite
+    --server-cmd "CHAT_TRANSPORT=uws SQLITE_PATH=/tmp/bench.db node packages/app/dist/main.js" --server-name uws-sqlite \\
+    --server-cmd "CHAT_TRANSPORT=ws SQLITE_PATH=/tmp/bench.db node packages/app/dist/main.js" --server-name ws-sqlite
 
 Output: per run the tool's summary, then a table of ratios, then one line
 "BENCH_SUITE_JSON {...}" holding every report and the exact commands.
