@@ -1,5 +1,5 @@
 import type { us_listen_socket, WebSocket } from 'uWebSockets.js';
-import { loadNativeUws } from './uws-native';
+import { loadUws } from '@rgchat/transport-uws';
 
 export interface BaselineOptions {
   readonly port?: number;
@@ -46,7 +46,7 @@ const textDecoder = new TextDecoder();
  * rgchat costs on top of this is the price of its features.
  */
 export function startBaselineServer(options: BaselineOptions = {}): Promise<BaselineServer> {
-  const { uws, binaryPath } = loadNativeUws();
+  const { uws, binaryPath } = loadUws();
   const host = options.host ?? '127.0.0.1';
   const rooms = new Map<string, Room>();
   const sockets = new Set<WebSocket<Conn>>();

@@ -3,6 +3,5 @@ export { parseBenchArgs, offeredLoad, HELP, MODES, UsageError, type BenchOptions
 export { runBench, type RunBenchOptions } from './bench';
 export { formatHuman, formatJsonLine, parseJsonLine, JSON_PREFIX, type BenchReport } from './report';
 export { startBaselineServer, type BaselineOptions, type BaselineServer } from './baseline';
-export { loadNativeUws, nativeUwsPath, type UwsModule } from './uws-native';
 export { createHistogram, summarizeMicros, type Histogram, type LatencySummaryMs } from './histogram';
 export { findListenerPid, sampleProcess, type ProcSample } from './proc-stats';

@@ -1,8 +1,8 @@
+import { loadUws } from '@rgchat/transport-uws';
 import { parseBenchArgs } from '../src/args';
 import { startBaselineServer, type BaselineServer } from '../src/baseline';
 import { runBench } from '../src/bench';
 import { formatHuman, formatJsonLine, parseJsonLine } from '../src/report';
-import { loadNativeUws } from '../src/uws-native';
 
 describe('load tool against the native uWS baseline', () => {
   let server: BaselineServer;
@@ -16,7 +16,7 @@ describe('load tool against the native uWS baseline', () => {
   });
 
   it('runs on the native addon, never the JS fallback', () => {
-    const { binaryPath, uws } = loadNativeUws();
+    const { binaryPath, uws } = loadUws();
     expect(binaryPath).toMatch(new RegExp(`uws_${process.platform}_${process.arch}_${process.versions.modules}\\.node$`));
     expect(typeof (uws as unknown as Record<string, unknown>)['getParts']).toBe('function');
     expect(server.binaryPath).toBe(binaryPath);

@@ -1,0 +1,129 @@
+import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createLimits } from '@rgchat/chat-core';
+import { describeTransportContract, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
+import { createUwsTransport, idleTimeoutSeconds, loadUws, nativeUwsPath, OVERSIZE_SLACK_BYTES, uwsLimits, UwsLoadError } from '../src';
+
+describeTransportContract('uws', createUwsTransport);
+
+/** Sends raw bytes on a fresh TCP connection and collects the reply until the server closes. */
+function rawExchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(data));
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+  });
+}
+
+describe('loading the native addon', () => {
+  test('loads the binary for this Node, not the JS fallback, even when UWS_USE_FALLBACK asks for it', () => {
+    const before = process.env['UWS_USE_FALLBACK'];
+    process.env['UWS_USE_FALLBACK'] = '1';
+    try {
+      const { uws, binaryPath } = loadUws();
+      expect(basename(binaryPath)).toBe(`uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
+      expect(typeof (uws as unknown as Record<string, unknown>)['getParts']).toBe('function');
+    } finally {
+      if (before === undefined) delete process.env['UWS_USE_FALLBACK'];
+      else process.env['UWS_USE_FALLBACK'] = before;
+    }
+  });
+
+  test('a missing binary is refused with a message naming the runtime, never the fallback', () => {
+    const missing = join(tmpdir(), 'rgchat-no-such-dir', 'uws_none.node');
+    expect(() => loadUws(missing)).toThrow(UwsLoadError);
+    expect(() => loadUws(missing)).toThrow(/no native binary for Node v\d+.*ABI \d+.*refusing its JS fallback/);
+  });
+
+  test('a binary built for another Node ABI is refused, never the fallback', () => {
+    // The package ships binaries for several ABIs; any other than ours must not load.
+    const dir = dirname(nativeUwsPath());
+    const prefix = `uws_${process.platform}_${process.arch}_`;
+    const other = readdirSync(dir).find((f) => f.startsWith(prefix) && f !== basename(nativeUwsPath()));
+    expect(other).toBeDefined();
+    expect(() => loadUws(join(dir, other as string))).toThrow(/failed to load on Node .*refusing its JS fallback/);
+  });
+
+  test('a file that is no addon at all is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rgchat-uws-'));
+    try {
+      const bogus = join(dir, 'uws_bogus.node');
+      writeFileSync(bogus, 'not an ELF file');
+      expect(() => loadUws(bogus)).toThrow(UwsLoadError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('uws limits come from core limits', () => {
+  test('payload, send budget, pings and idle timeout map onto the uWS behaviour', () => {
+    const limits = createLimits({ maxPayloadBytes: 4096, sendBudgetBytes: 128 * 1024, heartbeatMs: 30_000 });
+    expect(uwsLimits(limits)).toMatchObject({
+      maxPayloadLength: 4096 + OVERSIZE_SLACK_BYTES,
+      maxBackpressure: 128 * 1024,
+      closeOnBackpressureLimit: 1,
+      sendPingsAutomatically: false,
+      idleTimeout: 64,
+    });
+  });
+
+  test('the idle timeout stays within what uWS accepts and never undercuts the heartbeat', () => {
+    expect(idleTimeoutSeconds(100)).toBe(8);
+    expect(idleTimeoutSeconds(500)).toBe(8);
+    expect(idleTimeoutSeconds(30_000)).toBe(64);
+    expect(idleTimeoutSeconds(478_000)).toBe(960);
+    // Beyond uWS's 960 s maximum the heartbeat alone decides.
+    expect(idleTimeoutSeconds(3_600_000)).toBe(0);
+  });
+});
+
+describe('uws transport specifics', () => {
+  let h: TransportHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  test('a frame beyond the limit plus slack is dropped by uWS without a close frame; others keep working', async () => {
+    h = await startTransportHarness(createUwsTransport, { limits: { maxPayloadBytes: 4096 } });
+    const huge = await h.greet('huge');
+    const other = await h.greet('other');
+    huge.sendRaw(JSON.stringify({ type: 'ping', ts: 'x'.repeat(4096 + OVERSIZE_SLACK_BYTES) }));
+    expect((await huge.closed).code).toBe(1006);
+    await waitUntil(() => h?.chat.connectionCount === 1, 'the huge sender is gone');
+    other.send({ type: 'ping', ts: 'still-here' });
+    await other.waitFor((f) => f['type'] === 'pong' && f['ts'] === 'still-here');
+  });
+
+  test('an upgrade without a key is not a WebSocket upgrade for uWS and never reaches core', async () => {
+    h = await startTransportHarness(createUwsTransport);
+    const reply = await rawExchange(
+      h.running.port,
+      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 404/);
+    expect(h.chat.connectionCount).toBe(0);
+  });
+
+  test('an unparsable HTTP request is dropped by uWS (ws answers 400) and the server keeps serving', async () => {
+    h = await startTransportHarness(createUwsTransport);
+    expect(await rawExchange(h.running.port, 'NOT HTTP AT ALL\r\n\r\n')).toBe('');
+    const c = await h.greet('alice');
+    c.send({ type: 'ping', ts: 'ok' });
+    await c.next('pong');
+  });
+
+  test('HEAD gets the headers of GET without a body', async () => {
+    h = await startTransportHarness(createUwsTransport);
+    const reply = await rawExchange(h.running.port, 'HEAD /api/rooms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 200/);
+    expect(reply).toMatch(/content-length: 12\r\n/i);
+    expect(reply.endsWith('\r\n\r\n')).toBe(true);
+  });
+});
