@@ -1,4 +1,5 @@
 import type { Bus, ChatStore, Ids, Log, Transport, TransportOptions } from '@rgchat/chat-core';
+import type { PostgresBus } from '@rgchat/store-postgres';
 import type { StorageConfig, StorageKind, TransportKind } from './config';
 
 /**
@@ -35,16 +36,20 @@ export interface StorageContext {
 
 type StorageOpener<K extends StorageKind> = (config: Extract<StorageConfig, { kind: K }>, ctx: StorageContext) => Promise<OpenedStorage>;
 
-const unavailable = (message: string) => (): never => {
-  throw new AdapterUnavailableError(message);
-};
-
 const transports: { readonly [K in TransportKind]: () => Promise<TransportFactory> } = {
   ws: async () => (await import('@rgchat/transport-ws')).createWsTransport,
-  // Issue 4 replaces this with: async () => (await import('@rgchat/transport-uws')).createUwsTransport
-  uws: unavailable(
-    'CHAT_TRANSPORT=uws: the uWebSockets.js transport is not available in this build yet (issue 4). Use CHAT_TRANSPORT=ws.',
-  ),
+  uws: async () => {
+    const { createUwsTransport, loadUws, UwsLoadError } = await import('@rgchat/transport-uws');
+    try {
+      // The native binary loads here, before the store opens: one that is missing or built for
+      // another Node/libc refuses the start and touches no data (never uWS's silent JS fallback).
+      loadUws();
+    } catch (err) {
+      if (!(err instanceof UwsLoadError)) throw err;
+      throw new AdapterUnavailableError(`CHAT_TRANSPORT=uws: ${err.message}. Use CHAT_TRANSPORT=ws, which needs no native code.`);
+    }
+    return createUwsTransport;
+  },
 };
 
 const storages: { readonly [K in StorageKind]: StorageOpener<K> } = {
@@ -53,13 +58,34 @@ const storages: { readonly [K in StorageKind]: StorageOpener<K> } = {
     const store = await openSqliteStore({ path: config.path, log });
     return { store, close: () => store.close() };
   },
-  // Issue 3 replaces this with an opener of openPostgresStore + openPostgresBus({ instanceId: ids.connectionId(), store }).
-  postgres: unavailable(
-    'DATABASE_URL is a postgres URL, but Postgres storage is not available in this build yet (issue 3). Unset DATABASE_URL to use SQLite (SQLITE_PATH).',
-  ),
+  postgres: async (config, { log, ids }) => {
+    const { openPostgresStore, openPostgresBus, DEFAULT_BUS_CHANNEL } = await import('@rgchat/store-postgres');
+    const { url, schema, poolSize } = config;
+    // Deployments in different schemas of one database are strangers: they
+    // must not hear each other's notices (config keeps this within 63 bytes).
+    const channel = schema === 'public' ? DEFAULT_BUS_CHANNEL : `${DEFAULT_BUS_CHANNEL}_${schema}`;
+    // Random per process, so a restarted instance never drops a peer's notice as its own echo.
+    const instanceId = ids.connectionId();
+    const store = await openPostgresStore({ url, log, schema, poolSize });
+    let bus: PostgresBus;
+    try {
+      bus = await openPostgresBus({ url, log, schema, instanceId, channel, store });
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+    log('info', 'postgres storage open', { schema, channel, instanceId, poolSize });
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      bus,
+      // The bus first: it reads the store (for oversized messages) until it is closed.
+      close: () => (closing ??= bus.close().then(() => store.close())),
+    };
+  },
 };
 
-/** Loads the transport package for `kind`; rejects with AdapterUnavailableError when this build lacks it. */
+/** Loads the transport package for `kind`; rejects with AdapterUnavailableError when this build or machine cannot run it. */
 export async function loadTransport(kind: TransportKind): Promise<TransportFactory> {
   return transports[kind]();
 }

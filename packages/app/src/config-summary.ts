@@ -17,7 +17,7 @@ export function redactUrl(url: string): string {
 
 /** The effective configuration as the startup log shows it: everything, minus secrets. */
 export function summarizeConfig(config: AppConfig): Record<string, unknown> {
-  const storage = config.storage.kind === 'postgres' ? { kind: 'postgres', url: redactUrl(config.storage.url) } : config.storage;
+  const storage = config.storage.kind === 'postgres' ? { ...config.storage, url: redactUrl(config.storage.url) } : config.storage;
   return {
     storage,
     transport: config.transport,

@@ -11,7 +11,15 @@ export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 export type StorageConfig =
   | { readonly kind: 'sqlite'; /** Absolute path of the database file. */ readonly path: string }
-  | { readonly kind: 'postgres'; /** May hold a password: never log it as is (see config-summary.ts). */ readonly url: string };
+  | {
+      readonly kind: 'postgres';
+      /** May hold a password: never log it as is (see config-summary.ts). */
+      readonly url: string;
+      /** Schema holding rgchat's tables (created if missing); one deployment per schema. */
+      readonly schema: string;
+      /** Connections in the store's pool; the bus holds two more (LISTEN, NOTIFY). */
+      readonly poolSize: number;
+    };
 export type StorageKind = StorageConfig['kind'];
 
 export interface TransportConfig {
@@ -63,6 +71,8 @@ export const ENV_VARS = [
   'PORT',
   'CHAT_TRANSPORT',
   'DATABASE_URL',
+  'DATABASE_SCHEMA',
+  'DATABASE_POOL_SIZE',
   'SQLITE_PATH',
   'ALLOWED_ORIGINS',
   ...(Object.keys(LIMIT_VARS) as LimitVar[]),
@@ -144,6 +154,19 @@ const postgresUrl = v.pipe(
   v.check((s) => URL.canParse(s), 'is not a valid URL'),
 );
 
+/**
+ * A plain lowercase SQL identifier, so it never needs quoting in a `psql`
+ * session. At most 49 characters: the bus channel is `rgchat_events_<schema>`
+ * and Postgres cuts identifiers at 63 bytes. `pg_` names are reserved by
+ * Postgres.
+ */
+const schemaName = v.pipe(
+  v.string(),
+  v.regex(/^[a-z_][a-z0-9_]*$/, (i) => `must be a lowercase identifier (a-z, 0-9, _; not starting with a digit), got ${shown(i.input)}`),
+  v.maxLength(49, 'must be at most 49 characters'),
+  v.check((s) => !s.startsWith('pg_'), 'must not start with pg_ (reserved by Postgres)'),
+);
+
 const limitEntries = Object.fromEntries(
   (Object.entries(LIMIT_VARS) as Array<[LimitVar, keyof Limits]>).map(([name, field]) => [name, v.optional(coreLimit(field))]),
 ) as { [K in LimitVar]: v.OptionalSchema<ReturnType<typeof coreLimit>, undefined> };
@@ -156,6 +179,9 @@ const envSchema = v.object({
     'ws',
   ),
   DATABASE_URL: v.optional(postgresUrl),
+  DATABASE_SCHEMA: v.optional(schemaName, 'public'),
+  // 10 is also store-postgres's own default (DEFAULT_POOL_SIZE); importing it here would load pg for SQLite users.
+  DATABASE_POOL_SIZE: v.optional(inRange(1, 1000), '10'),
   SQLITE_PATH: v.optional(nonEmpty, './data/chat.db'),
   ALLOWED_ORIGINS: v.optional(originList),
   ...limitEntries,
@@ -218,7 +244,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   }
 
   return deepFreeze<AppConfig>({
-    storage: e.DATABASE_URL === undefined ? { kind: 'sqlite', path: resolve(cwd, e.SQLITE_PATH) } : { kind: 'postgres', url: e.DATABASE_URL },
+    storage:
+      e.DATABASE_URL === undefined
+        ? { kind: 'sqlite', path: resolve(cwd, e.SQLITE_PATH) }
+        : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
     transport: { kind: e.CHAT_TRANSPORT, host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     limits,
     allowedOrigins: e.ALLOWED_ORIGINS,

@@ -90,8 +90,33 @@ describe('loadConfig', () => {
     expect(load({ DATABASE_URL: 'postgres://u:p@db:5432/chat', SQLITE_PATH: 'x.db' }).storage).toEqual({
       kind: 'postgres',
       url: 'postgres://u:p@db:5432/chat',
+      schema: 'public',
+      poolSize: 10,
     });
     expect(load({ DATABASE_URL: 'postgresql://db/chat?sslmode=require' }).storage.kind).toBe('postgres');
+  });
+
+  test('DATABASE_SCHEMA and DATABASE_POOL_SIZE reach the postgres storage config', () => {
+    expect(load({ DATABASE_URL: 'postgres://db/chat', DATABASE_SCHEMA: 'chat_eu', DATABASE_POOL_SIZE: '25' }).storage).toEqual({
+      kind: 'postgres',
+      url: 'postgres://db/chat',
+      schema: 'chat_eu',
+      poolSize: 25,
+    });
+    // 49 characters is the longest schema whose bus channel (rgchat_events_<schema>) fits in 63 bytes.
+    expect(load({ DATABASE_URL: 'postgres://db/chat', DATABASE_SCHEMA: 's'.repeat(49) }).storage).toMatchObject({ schema: 's'.repeat(49) });
+  });
+
+  test.each(['Chat', 'chat-eu', '1chat', 'pg_chat', 'sch ema', '', 's'.repeat(50), '"public"'])('DATABASE_SCHEMA=%j is refused', (value) => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://db/chat', DATABASE_SCHEMA: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_SCHEMA /);
+  });
+
+  test.each(['0', '1001', 'ten', ''])('DATABASE_POOL_SIZE=%j is refused', (value) => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://db/chat', DATABASE_POOL_SIZE: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_POOL_SIZE /);
   });
 
   test('an empty DATABASE_URL (as in a copied .env) means SQLite', () => {
@@ -184,6 +209,7 @@ describe('summarizeConfig', () => {
     expect(text).not.toContain('k3y');
     expect(text).toContain('sslmode=require');
     expect(text).toContain('chat:***@db:5432');
+    expect(summarizeConfig(c)['storage']).toMatchObject({ kind: 'postgres', schema: 'public', poolSize: 10 });
   });
 
   test('redactUrl does not echo what it cannot parse', () => {

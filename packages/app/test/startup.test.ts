@@ -1,9 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { httpGet } from '@rgchat/testkit';
+import { nativeUwsPath } from '@rgchat/transport-uws';
 import { runAppToExit, startAppProcess, stopAllApps } from './support/app-process';
 import { buildApp } from './support/build-app';
-import { dropClients, greet, within } from './support/chat-client';
+import { dropClients, greet, roundTrip, within } from './support/chat-client';
+import { describePostgres, dropSchema, freshSchema, postgresEnv, withAdmin } from './support/postgres-env';
 
 /** Start-up and shutdown of the process itself, independent of the adapters under test. */
 describe('app process start-up and shutdown', () => {
@@ -33,23 +36,78 @@ describe('app process start-up and shutdown', () => {
     expect(existsSync(dbPath())).toBe(false);
   });
 
-  // Changes when issue 4 lands: then CHAT_TRANSPORT=uws runs the end-to-end suite instead.
-  test('CHAT_TRANSPORT=uws refuses to start with a clear message (not in this build yet)', async () => {
-    const result = await runAppToExit({ CHAT_TRANSPORT: 'uws', SQLITE_PATH: dbPath() }, dir);
-    expect(result.code).toBe(1);
-    const fatal = result.logs.find((l) => l['level'] === 'fatal');
-    expect(fatal?.['msg']).toMatch(/CHAT_TRANSPORT=uws.*not available.*CHAT_TRANSPORT=ws/);
-    // The transport is checked before the store opens.
-    expect(existsSync(dbPath())).toBe(false);
+  // Starting is all this checks; uws-sqlite.e2e.test.ts runs the end-to-end suite on uWS.
+  test('CHAT_TRANSPORT=uws starts on the native uWebSockets.js binary and serves', async () => {
+    const app = await startAppProcess({ CHAT_TRANSPORT: 'uws', SQLITE_PATH: join(dir, 'uws', 'chat.db') }, dir);
+    expect(await app.waitForLog((l) => l['msg'] === 'listening')).toMatchObject({ transport: 'uws', storage: 'sqlite' });
+    expect(await app.waitForLog((l) => l['msg'] === 'uws transport listening')).toMatchObject({ port: app.port });
+    expect((await httpGet(`${app.httpUrl}/healthz`)).status).toBe(200);
+    const { client } = await greet(app.url, 'native');
+    await roundTrip(client, 'served-by-uws');
+    app.signal('SIGTERM');
+    expect((await within(client.closed, 10_000, 'the client to be closed')).code).toBe(1001);
+    expect(await within(app.exited, 10_000, 'the app to exit')).toEqual({ code: 0, signal: null });
+    // The package's own entry would have announced its ws-based fallback here.
+    expect(app.stdout() + app.stderr()).not.toMatch(/fallback/i);
   });
 
-  // Changes when issue 3 lands: then a postgres DATABASE_URL runs the end-to-end suite instead.
-  test('a postgres DATABASE_URL refuses to start with a clear message (not in this build yet)', async () => {
-    const result = await runAppToExit({ DATABASE_URL: 'postgres://rgchat:hunter2@127.0.0.1:5432/test' }, dir);
+  test('CHAT_TRANSPORT=uws refuses to start when the native binary does not load, and suggests ws', async () => {
+    // What a binary built for another Node ABI does at load time, made real: a preload (test-only,
+    // through NODE_OPTIONS) hands dlopen the package's binary for another ABI instead of ours.
+    const ours = nativeUwsPath();
+    const other = readdirSync(dirname(ours)).find((f) => f.startsWith(`uws_${process.platform}_${process.arch}_`) && f !== basename(ours));
+    expect(other).toBeDefined();
+    const preload = join(dir, 'other-abi-preload.js');
+    writeFileSync(
+      preload,
+      `const dlopen = process.dlopen;
+process.dlopen = (module, filename, ...rest) =>
+  dlopen.call(process, module, filename === ${JSON.stringify(ours)} ? ${JSON.stringify(join(dirname(ours), other ?? ''))} : filename, ...rest);
+`,
+    );
+    const dbFile = join(dir, 'uws-refused', 'chat.db');
+    const result = await runAppToExit({ CHAT_TRANSPORT: 'uws', SQLITE_PATH: dbFile, NODE_OPTIONS: `--require ${preload}` }, dir);
     expect(result.code).toBe(1);
     const fatal = result.logs.find((l) => l['level'] === 'fatal');
-    expect(fatal?.['msg']).toMatch(/DATABASE_URL.*postgres.*not available.*SQLite/);
-    expect(result.stdout).not.toContain('hunter2');
+    expect(fatal?.['msg']).toMatch(/CHAT_TRANSPORT=uws: uWebSockets\.js native binary failed to load on Node .*refusing its JS fallback.*CHAT_TRANSPORT=ws/);
+    expect(result.stdout + result.stderr).not.toMatch(/Falling back/);
+    // The transport is checked before the store opens.
+    expect(existsSync(dbFile)).toBe(false);
+  });
+
+  // Starting is all this checks; ws-postgres.e2e.test.ts runs the end-to-end suite on Postgres.
+  describePostgres('with a postgres DATABASE_URL', () => {
+    const schema = freshSchema();
+    afterAll(() => dropSchema(schema));
+
+    test('it starts on Postgres in DATABASE_SCHEMA, /healthz is 200, and the password never reaches the logs', async () => {
+      const env = postgresEnv(schema);
+      const url = new URL(env['DATABASE_URL'] ?? '');
+      // The test server trusts local connections and ignores a password, so one can be added to prove it is never logged.
+      const secret = url.password === '' ? 'hunter2' : undefined;
+      if (secret) url.password = secret;
+      const unusedSqlite = join(dir, 'unused', 'chat.db');
+      const app = await startAppProcess({ ...env, DATABASE_URL: url.toString(), SQLITE_PATH: unusedSqlite }, dir);
+
+      const starting = await app.waitForLog((l) => l['msg'] === 'starting rgchat');
+      expect(starting['config']['storage']).toMatchObject({ kind: 'postgres', schema, poolSize: 10 });
+      expect(await app.waitForLog((l) => l['msg'] === 'listening')).toMatchObject({ storage: 'postgres' });
+      expect((await httpGet(`${app.httpUrl}/healthz`)).status).toBe(200);
+      // The migrations ran in the chosen schema, and SQLite was never touched.
+      const tables = await withAdmin((c) =>
+        c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]),
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['rooms', 'messages', 'schema_migrations']));
+      expect(existsSync(unusedSqlite)).toBe(false);
+
+      app.signal('SIGTERM');
+      expect(await within(app.exited, 10_000, 'the app to exit')).toEqual({ code: 0, signal: null });
+      if (secret) {
+        expect(starting['config']['storage']['url']).toContain(':***@');
+        expect(app.stdout()).not.toContain(secret);
+        expect(app.stderr()).not.toContain(secret);
+      }
+    });
   });
 
   test('the startup log shows the effective config and warns when any origin is allowed', async () => {

@@ -1,0 +1,94 @@
+import { httpGet, waitUntil, type Frame, type TestClient } from '@rgchat/testkit';
+import type { ListeningApp } from './app-process';
+import { greet, isMessage, joinRoom } from './chat-client';
+
+/** The chat messages of `roomId` a client has received so far, in arrival order. */
+export const receivedIn = (client: TestClient, roomId: string): Frame[] =>
+  client.frames.filter(isMessage(roomId)).map((f) => f['message'] as Frame);
+
+export const idsOf = (messages: readonly Frame[]): string[] => messages.map((m) => String(m['id']));
+
+/** Resolves once `client` has received at least `count` messages of `roomId`. */
+export function receiveCount(client: TestClient, roomId: string, count: number, timeoutMs = 30_000): Promise<void> {
+  return waitUntil(() => receivedIn(client, roomId).length >= count, `${count} messages of ${roomId} arrived`, timeoutMs);
+}
+
+/** What a client joining `roomId` on `app` right now gets as history. */
+export async function historyOn(app: ListeningApp, roomId: string, name = 'joiner'): Promise<Frame[]> {
+  const { client } = await greet(app.url, name);
+  const joined = await joinRoom(client, roomId);
+  client.close();
+  return joined['messages'] as Frame[];
+}
+
+/** Resolves once the client holds a room_list frame (welcome or push) that lists `roomId`. */
+export function roomListed(client: TestClient, roomId: string, timeoutMs = 10_000): Promise<Frame> {
+  return client.waitFor(
+    (f) => (f['type'] === 'room_list' || f['type'] === 'welcome') && (f['rooms'] as Frame[]).some((r) => r['id'] === roomId),
+    timeoutMs,
+  );
+}
+
+/** The rooms whose id starts with `prefix`, sorted by id (other tests' rooms share the schema). */
+export const roomsOfRun = (rooms: readonly Frame[], prefix: string): Frame[] =>
+  rooms.filter((r) => String(r['id']).startsWith(prefix)).sort((x, y) => String(x['id']).localeCompare(String(y['id'])));
+
+/** The rooms `/api/rooms` of `app` lists whose id starts with `prefix`, sorted by id. */
+export async function apiRooms(app: ListeningApp, prefix: string): Promise<Frame[]> {
+  const reply = await httpGet(`${app.httpUrl}/api/rooms`);
+  if (reply.status !== 200) throw new Error(`/api/rooms answered ${reply.status}`);
+  return roomsOfRun((JSON.parse(reply.body) as { rooms: Frame[] }).rooms, prefix);
+}
+
+export const healthOf = async (app: ListeningApp): Promise<number> => (await httpGet(`${app.httpUrl}/healthz`)).status;
+
+/** Polls an async condition every 50 ms; rejects naming `what` after `timeoutMs`. */
+export async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How many log lines of `app` have `msg`. */
+export const logCount = (app: ListeningApp, msg: string): number => app.logs.filter((l) => l['msg'] === msg).length;
+
+export interface SendOutcome {
+  /** This sender's own messages as broadcast back to it. */
+  readonly echoed: Frame[];
+  /** Error frames answering its send_message requests. */
+  readonly errors: Frame[];
+}
+
+/**
+ * Sends `texts` to `roomId` while the store may fail: each request is
+ * answered by the sender's own broadcast or by an error frame, and at most
+ * `window` go unanswered at once (so core never says RATE_LIMITED for too
+ * many waiting requests). Pauses `pauseMs` between sends, so the traffic
+ * lasts long enough to be hit by an outage. Ends with a ping: core answers
+ * a connection's requests in order, so the pong means every send is answered.
+ */
+export async function sendThroughOutage(
+  client: TestClient,
+  selfId: string,
+  roomId: string,
+  texts: readonly string[],
+  { window = 4, pauseMs = 5, timeoutMs = 60_000 } = {},
+): Promise<SendOutcome> {
+  const start = client.frames.length;
+  const mine = new Set(texts);
+  const isEcho = (f: Frame) => isMessage(roomId)(f) && f['message']['authorId'] === selfId && mine.has(f['message']['text']);
+  const isError = (f: Frame) => f['type'] === 'error' && f['requestType'] === 'send_message';
+  const answered = () => client.frames.slice(start).filter((f) => isEcho(f) || isError(f)).length;
+  for (let sent = 0; sent < texts.length; sent++) {
+    await waitUntil(() => sent - answered() < window, 'a send slot is free', timeoutMs);
+    client.send({ type: 'send_message', roomId, message: { type: 'message', text: texts[sent] } });
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  const tag = `sent-all-${roomId}-${selfId}`;
+  client.send({ type: 'ping', ts: tag });
+  await client.waitFor((f) => f['type'] === 'pong' && f['ts'] === tag, timeoutMs);
+  const frames = client.frames.slice(start);
+  return { echoed: frames.filter(isEcho).map((f) => f['message'] as Frame), errors: frames.filter(isError) };
+}
