@@ -55,7 +55,7 @@ const transports: { readonly [K in TransportKind]: () => Promise<TransportFactor
 const storages: { readonly [K in StorageKind]: StorageOpener<K> } = {
   sqlite: async (config, { log }) => {
     const { openSqliteStore } = await import('@rgchat/store-sqlite');
-    const store = await openSqliteStore({ path: config.path, log });
+    const store = await openSqliteStore({ path: config.path, synchronous: config.synchronous, log });
     return { store, close: () => store.close() };
   },
   postgres: async (config, { log, ids }) => {

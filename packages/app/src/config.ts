@@ -10,7 +10,13 @@ export const TRANSPORT_KINDS = ['ws', 'uws'] as const;
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 export type StorageConfig =
-  | { readonly kind: 'sqlite'; /** Absolute path of the database file. */ readonly path: string }
+  | {
+      readonly kind: 'sqlite';
+      /** Absolute path of the database file. */
+      readonly path: string;
+      /** `normal` survives a crash or kill -9 of rgchat; `full` also power loss (fsync per commit). */
+      readonly synchronous: SqliteSynchronous;
+    }
   | {
       readonly kind: 'postgres';
       /** May hold a password: never log it as is (see config-summary.ts). */
@@ -20,6 +26,8 @@ export type StorageConfig =
       /** Connections in the store's pool; the bus holds two more (LISTEN, NOTIFY). */
       readonly poolSize: number;
     };
+export const SQLITE_SYNCHRONOUS_MODES = ['normal', 'full'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS_MODES)[number];
 export type StorageKind = StorageConfig['kind'];
 
 export interface TransportConfig {
@@ -74,6 +82,7 @@ export const ENV_VARS = [
   'DATABASE_SCHEMA',
   'DATABASE_POOL_SIZE',
   'SQLITE_PATH',
+  'SQLITE_SYNCHRONOUS',
   'ALLOWED_ORIGINS',
   ...(Object.keys(LIMIT_VARS) as LimitVar[]),
   'LOG_LEVEL',
@@ -183,6 +192,10 @@ const envSchema = v.object({
   // 10 is also store-postgres's own default (DEFAULT_POOL_SIZE); importing it here would load pg for SQLite users.
   DATABASE_POOL_SIZE: v.optional(inRange(1, 1000), '10'),
   SQLITE_PATH: v.optional(nonEmpty, './data/chat.db'),
+  SQLITE_SYNCHRONOUS: v.optional(
+    v.picklist(SQLITE_SYNCHRONOUS_MODES, (i) => `must be one of ${SQLITE_SYNCHRONOUS_MODES.join(', ')}, got ${shown(i.input)}`),
+    'normal',
+  ),
   ALLOWED_ORIGINS: v.optional(originList),
   ...limitEntries,
   LOG_LEVEL: v.optional(
@@ -246,7 +259,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   return deepFreeze<AppConfig>({
     storage:
       e.DATABASE_URL === undefined
-        ? { kind: 'sqlite', path: resolve(cwd, e.SQLITE_PATH) }
+        ? { kind: 'sqlite', path: resolve(cwd, e.SQLITE_PATH), synchronous: e.SQLITE_SYNCHRONOUS }
         : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
     transport: { kind: e.CHAT_TRANSPORT, host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     limits,

@@ -18,7 +18,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 describe('loadConfig', () => {
   test('an empty environment gives the documented defaults', () => {
     const c = load({});
-    expect(c.storage).toEqual({ kind: 'sqlite', path: '/srv/rgchat/data/chat.db' });
+    expect(c.storage).toEqual({ kind: 'sqlite', path: '/srv/rgchat/data/chat.db', synchronous: 'normal' });
     expect(c.transport).toEqual({ kind: 'ws', host: '0.0.0.0', port: 8080, trustProxy: false });
     expect(c.limits).toEqual(defaultLimits);
     expect(c.limits).toMatchObject({
@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       PORT: '0',
       CHAT_TRANSPORT: 'uws',
       SQLITE_PATH: '/var/lib/rgchat/chat.db',
+      SQLITE_SYNCHRONOUS: 'full',
       ALLOWED_ORIGINS: 'https://a.example.org, http://localhost:3000',
       MAX_MESSAGE_LENGTH: '1000',
       MAX_NAME_LENGTH: '32',
@@ -58,7 +59,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
     });
     expect(c).toEqual({
-      storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db' },
+      storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db', synchronous: 'full' },
       transport: { kind: 'uws', host: '127.0.0.1', port: 0, trustProxy: true },
       limits: {
         ...defaultLimits,
@@ -158,6 +159,7 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'yes',
       HOST: '',
       SQLITE_PATH: '  ',
+      SQLITE_SYNCHRONOUS: 'off',
       DATABASE_URL: 'mysql://db/chat',
       MAX_NAME_LENGTH: '0',
       SHUTDOWN_TIMEOUT_MS: '10',
@@ -172,6 +174,7 @@ describe('loadConfig', () => {
         'TRUST_PROXY',
         'HOST',
         'SQLITE_PATH',
+        'SQLITE_SYNCHRONOUS',
         'DATABASE_URL',
         'MAX_NAME_LENGTH',
         'SHUTDOWN_TIMEOUT_MS',

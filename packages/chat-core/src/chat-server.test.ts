@@ -332,14 +332,79 @@ describe('rate limit', () => {
     expect(a.c.closedWith).toBeUndefined();
   });
 
-  test('too many requests waiting behind a slow one are refused, not queued without bound', async () => {
+  test('too many requests outstanding on a slow store are refused, not queued without bound', async () => {
     const store = createMemoryStore();
     const { member, clock } = await setup({ limits: { maxPendingRequests: 3, rateLimitBurst: 100 } }, store);
     const a = await member('alice', 'r');
-    store.appendMessage = () => new Promise(() => {});
+    let calls = 0;
+    store.appendMessage = () => {
+      calls++;
+      return new Promise(() => {});
+    };
     for (let i = 0; i < 10; i++) a.send({ type: 'send_message', roomId: 'r', message: { text: `${i}` } });
-    expect(a.c.framesOf('error').filter((f) => f.code === 'RATE_LIMITED')).toHaveLength(6);
-    clock.advance(60_000);
+    // Three sends in flight at the store (the cap), seven refused at once.
+    expect(calls).toBe(3);
+    expect(a.c.framesOf('error').filter((f) => f.code === 'RATE_LIMITED')).toHaveLength(7);
+    a.send({ type: 'ping', ts: 1 });
+    expect(last(a.c)).toMatchObject({ type: 'error', code: 'RATE_LIMITED', requestType: 'ping' });
+    clock.advance(5_000);
+    await flush();
+    // The store timeout settled the three; the connection takes requests again.
+    expect(a.c.framesOf('error').filter((f) => f.code === 'STORE_UNAVAILABLE')).toHaveLength(3);
+    a.send({ type: 'ping', ts: 2 });
+    expect(last(a.c)).toEqual({ type: 'pong', ts: 2 });
+  });
+});
+
+describe('pipelined sends', () => {
+  /** A store whose appends wait until `release()`; each call is recorded in order. */
+  function holdingStore() {
+    const store = createMemoryStore();
+    const append = store.appendMessage.bind(store);
+    const held: Array<() => void> = [];
+    const texts: string[] = [];
+    store.appendMessage = (m) => {
+      texts.push(m.text);
+      return new Promise((resolve, reject) => held.push(() => append(m).then(resolve, reject)));
+    };
+    const release = () => held.splice(0).forEach((go) => go());
+    return { store, texts, release };
+  }
+
+  test('a burst of sends reaches the store before the first one commits, and is broadcast in order', async () => {
+    const { store, texts, release } = holdingStore();
+    const { member } = await setup({ limits: { rateLimitBurst: 100 } }, store);
+    const a = await member('alice', 'r');
+    const b = await member('bob', 'r');
+    for (let i = 0; i < 5; i++) a.send({ type: 'send_message', roomId: 'r', message: { text: `m${i}` } });
+    // All five handed to the store at once: one group commit can take them all.
+    expect(texts).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(b.c.framesOf('message')).toHaveLength(0);
+    release();
+    await flush();
+    for (const c of [a.c, b.c]) expect(c.framesOf('message').map((f) => f.message.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  test('a request other than a send waits until the sends before it are stored', async () => {
+    const { store, texts, release } = holdingStore();
+    const { member } = await setup({ limits: { rateLimitBurst: 100 } }, store);
+    const a = await member('alice', 'r');
+    await store.createRoom({ id: 'elsewhere', name: 'elsewhere', createdAt: 1 });
+    a.send({ type: 'send_message', roomId: 'r', message: { text: 'bye' } });
+    a.send({ type: 'join_room', roomId: 'elsewhere' });
+    a.send({ type: 'send_message', roomId: 'elsewhere', message: { text: 'hi' } });
+    await flush();
+    // The join (and the send behind it) wait for 'bye': alice is still in r when it is broadcast.
+    expect(texts).toEqual(['bye']);
+    expect(a.c.framesOf('joined_room').filter((f) => f.room.id === 'elsewhere')).toHaveLength(0);
+    release();
+    await flush();
+    expect(a.c.framesOf('message').map((f) => f.message.text)).toEqual(['bye']);
+    expect(a.c.framesOf('joined_room').at(-1)).toMatchObject({ room: { id: 'elsewhere' } });
+    expect(texts).toEqual(['bye', 'hi']);
+    release();
+    await flush();
+    expect(a.c.framesOf('message').map((f) => f.message.text)).toEqual(['bye', 'hi']);
   });
 });
 

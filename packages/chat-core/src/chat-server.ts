@@ -123,7 +123,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     }
   }
 
-  /** Handles requests one at a time per connection, so a send after a join sees the join. */
+  /** Handles requests in arrival order per connection, so a send after a join sees the join. */
   function run(s: Session, r: Request): void {
     let pending: void | Promise<void>;
     try {
@@ -132,6 +132,23 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       return fail(s, e, r.type);
     }
     if (!pending) return;
+    if (r.type === 'send_message') {
+      // Already queued in the store, which keeps call order: the next request
+      // need not wait for the commit (see Session.inflight).
+      s.inflight++;
+      pending.then(
+        () => {
+          s.inflight--;
+          pump(s);
+        },
+        (e: unknown) => {
+          s.inflight--;
+          fail(s, e, r.type);
+          pump(s);
+        },
+      );
+      return;
+    }
     s.busy = true;
     pending.then(
       () => next(s),
@@ -144,9 +161,23 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   function next(s: Session): void {
     s.busy = false;
-    while (!s.busy && !s.closed) {
-      const r = s.queue.shift();
-      if (!r) return;
+    pump(s);
+  }
+
+  /**
+   * Sends may overlap each other; anything else waits until the sends
+   * before it are stored, so e.g. a join after a send still sees the sender
+   * in the room when its message is broadcast.
+   */
+  function canRun(s: Session, r: Request): boolean {
+    return !s.busy && (s.inflight === 0 || r.type === 'send_message');
+  }
+
+  function pump(s: Session): void {
+    while (!s.closed) {
+      const r = s.queue[0];
+      if (!r || !canRun(s, r)) return;
+      s.queue.shift();
       run(s, r);
     }
   }
@@ -163,10 +194,10 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     if (!s.bucket.take(clock.now())) {
       return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down.'), r.type);
     }
-    if (!s.busy) return run(s, r);
-    if (s.queue.length >= limits.maxPendingRequests) {
+    if (s.queue.length + s.inflight >= limits.maxPendingRequests) {
       return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests waiting; slow down.'), r.type);
     }
+    if (s.queue.length === 0 && canRun(s, r)) return run(s, r);
     s.queue.push(r);
   }
 
@@ -227,6 +258,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
         roomId: undefined,
         queue: [],
         busy: false,
+        inflight: 0,
         closed: false,
       };
       if (closed) {

@@ -19,5 +19,11 @@ export interface Session {
   /** Requests waiting for an earlier, asynchronous one to finish; handled in arrival order. */
   readonly queue: Request[];
   busy: boolean;
+  /**
+   * send_message requests handed to the store and not settled yet. They do
+   * not hold up later requests: the store appends in call order, so a burst
+   * from one socket shares one group commit instead of one commit each.
+   */
+  inflight: number;
   closed: boolean;
 }

