@@ -50,6 +50,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'drop rooms_last_message_ts',
+    // Rooms are read whole (listRooms at start) and ordered in memory by
+    // core's room directory; nothing queries by last_message_ts. The index
+    // only cost every append an index delete and insert in the same commit.
+    sql: `DROP INDEX IF EXISTS rooms_last_message_ts;`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -50,7 +50,7 @@ describe('sqlite store', () => {
       expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
       expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'sqlite schema migrated' }));
       const indexes = other.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all();
-      expect(indexes).toEqual(expect.arrayContaining(['messages_room_seq', 'rooms_last_message_ts']));
+      expect(indexes).toEqual(['messages_room_seq']);
     });
 
     test('history reads use the (room_id, seq) index', async () => {
@@ -85,6 +85,32 @@ describe('sqlite store', () => {
       const other = otherConnection();
       expect(migrate(other, path)).toEqual([]);
       expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    });
+
+    test('a version 1 database is upgraded in place and keeps its rooms and messages', async () => {
+      const { mkdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      const { migrations } = await import('../src/migrations');
+      mkdirSync(dirname(path), { recursive: true });
+      const v1 = new Sqlite(path);
+      v1.exec(migrations.find((m) => m.version === 1)!.sql);
+      v1.pragma('user_version = 1');
+      v1.prepare('INSERT INTO rooms (id, name, created_at, last_message_ts, message_count) VALUES (?, ?, ?, ?, ?)').run('old', 'Old', 1, 5, 1);
+      v1.prepare(
+        'INSERT INTO messages (id, room_id, seq, ts, author_id, name, avatar_id, type, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run('m1', 'old', 1, 5, 'conn_1', 'alice', 3, 'message', 'from v1');
+      v1.close();
+
+      const { log, entries } = recordingLog();
+      const store = track(await openSqliteStore({ path, log }));
+      expect(entries).toContainEqual(expect.objectContaining({ msg: 'sqlite schema migrated', fields: expect.objectContaining({ applied: [2] }) }));
+      expect(await store.getRoom('old')).toEqual({ id: 'old', name: 'Old', createdAt: 1, messageCount: 1, lastMessageTs: 5 });
+      expect((await store.recentMessages('old', 10)).map((m) => m.text)).toEqual(['from v1']);
+      const appended = await store.appendMessage(newMessage('old'));
+      expect(appended.message.seq).toBe(2);
+      const other = otherConnection();
+      expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(other.prepare("SELECT name FROM sqlite_master WHERE name = 'rooms_last_message_ts'").all()).toEqual([]);
     });
 
     test('refuses a database written by a newer schema, and leaves it alone', async () => {

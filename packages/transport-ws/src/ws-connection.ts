@@ -9,7 +9,7 @@ export interface WsConnectionContext {
   readonly log: Log;
   /** Runs a function once the current tick is done (write coalescing). */
   readonly defer: (fn: () => void) => void;
-  /** Frame string to bytes, shared across the recipients of one broadcast. */
+  /** Frame string to complete WebSocket frame bytes, shared across the recipients of one broadcast. */
   readonly encode: (frame: string) => Buffer;
 }
 
@@ -56,7 +56,11 @@ export function attachWsConnection(chat: ChatServer, ws: WebSocket, socket: Sock
         socket.cork();
         ctx.defer(flush);
       }
-      ws.send(ctx.encode(frame), { binary: false });
+      // A whole pre-built frame straight onto the socket (see frame-encoder.ts).
+      // Safe beside ws's own writes (pings, close): without permessage-deflate
+      // ws never holds frames back, so frames stay whole and in order, and
+      // ws.bufferedAmount still counts these bytes for the budget check.
+      socket.write(ctx.encode(frame));
     },
     close(code, reason) {
       if (ws.readyState !== WebSocket.OPEN) return;
