@@ -27,7 +27,8 @@ interface Pending<T, R> {
 }
 
 /**
- * Group commit. With synchronous=FULL each transaction costs an fsync, so
+ * Group commit. Each transaction costs WAL page writes (and with
+ * synchronous=FULL an fsync), so
  * appends are queued and the queue is written on `setImmediate`: everything
  * that arrived during one event-loop turn (every socket read in the poll
  * phase, and the microtasks they ran) shares one transaction and one fsync,
