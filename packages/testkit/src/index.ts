@@ -5,3 +5,4 @@ export { describeStoreContract, newMessage, type StoreHarness } from './store-co
 export { connectClient, expectUpgradeStatus, type TestClient, type ConnectOptions, type ClosedEvent, type Frame } from './ws-test-client';
 export { describeTransportContract, startTransportHarness, httpGet, waitUntil, type TransportHarness, type HarnessSetup } from './transport-contract';
 export { describeBusContract, WIDE_MESSAGE_TEXT, type BusHarness, type BusContractOptions, type ContractBus } from './bus-contract';
+export { rawExchange } from './raw-exchange';

@@ -1,24 +1,11 @@
 import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createLimits } from '@rgchat/chat-core';
-import { describeTransportContract, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
+import { describeTransportContract, rawExchange, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
 import { createUwsTransport, idleTimeoutSeconds, loadUws, nativeUwsPath, OVERSIZE_SLACK_BYTES, uwsLimits, UwsLoadError } from '../src';
 
 describeTransportContract('uws', createUwsTransport);
-
-/** Sends raw bytes on a fresh TCP connection and collects the reply until the server closes. */
-function rawExchange(port: number, data: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(data));
-    let reply = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (reply += chunk));
-    socket.on('close', () => resolve(reply));
-    socket.on('error', reject);
-  });
-}
 
 describe('loading the native addon', () => {
   test('loads the binary for this Node, not the JS fallback, even when UWS_USE_FALLBACK asks for it', () => {
