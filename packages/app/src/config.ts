@@ -67,6 +67,7 @@ const LIMIT_VARS = {
   HISTORY_LIMIT: 'historyLimit',
   RATE_LIMIT_PER_SEC: 'rateLimitPerSec',
   RATE_LIMIT_BURST: 'rateLimitBurst',
+  MAX_PENDING_REQUESTS: 'maxPendingRequests',
   HEARTBEAT_INTERVAL_MS: 'heartbeatMs',
   MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
   SEND_BUDGET_BYTES: 'sendBudgetBytes',

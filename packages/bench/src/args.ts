@@ -108,10 +108,11 @@ The tool reports its own CPU: at >= 90% of one core it says it saturated, and th
 figures then describe the tool, not the server. Pin server and tool to different
 cores, e.g. taskset -c 1 <server>, taskset -c 0 node packages/bench/dist/cli.js.
 
-rgchat rate limit: rgchat limits each connection to 10 requests/s (burst 30) by
-default, far below bench rates. Start the server with, for example,
-RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000, or sends come back as
-RATE_LIMITED errors (counted under errors).
+rgchat rate limit: rgchat limits each connection to 10 requests/s (burst 30) and
+32 requests waiting or being stored by default, far below bench rates. Start the
+server with, for example, RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
+MAX_PENDING_REQUESTS=10000, or sends come back as RATE_LIMITED errors (counted
+under errors).
 
 Examples
   node packages/bench/dist/baseline-server.js --port 8080 &

@@ -80,7 +80,7 @@ export function commonWarnings(r: BenchReport): string[] {
     w.push(`the load tool used ${pct(r.toolUsage.cpuCores)} of a core: it SATURATED, so these figures measure the tool, not the server; lower the load or give the tool a core of its own`);
   }
   const limited = r.errors.byCode['RATE_LIMITED'];
-  if (limited) w.push(`${limited} requests were RATE_LIMITED by the server: raise its per-connection limits (rgchat: RATE_LIMIT_PER_SEC / RATE_LIMIT_BURST; a burst beyond its pending-request cap is refused the same way)`);
+  if (limited) w.push(`${limited} requests were RATE_LIMITED by the server: raise its per-connection limits (rgchat: RATE_LIMIT_PER_SEC / RATE_LIMIT_BURST / MAX_PENDING_REQUESTS)`);
   if (r.load && r.load.sent.skipped > 0) w.push(`${r.load.sent.skipped} sends were skipped because the tool fell behind its schedule`);
   if (r.load && r.load.delivered.ratio < 1) w.push(`delivery ratio ${r.load.delivered.ratio} < 1: ${r.load.delivered.expected - r.load.delivered.received} deliveries missing after the drain`);
   return w;

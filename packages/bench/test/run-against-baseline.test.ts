@@ -31,7 +31,8 @@ describe('load tool against the native uWS baseline', () => {
     expect(report.connect).toMatchObject({ attempted: 20, connected: 20, failed: 0 });
     expect(report.load?.delivered.ratio).toBe(1);
     expect(report.load?.delivered.received).toBeGreaterThan(0);
-    expect(report.load?.delivered.received).toBe(report.load?.sent.messages! * 5);
+    expect(report.load).toBeDefined();
+    expect(report.load!.delivered.received).toBe(report.load!.sent.messages * 5);
     expect(report.load?.latencyMs.count).toBe(report.load?.delivered.received);
     expect(report.errors.byCode).toEqual({});
     expect(report.server?.pid).toBe(process.pid);

@@ -53,6 +53,7 @@ export function describePostgres(name: string, fn: () => void): void {
   if (process.env.CI === 'true') {
     throw new Error(`Postgres at ${where} is unreachable and CI=true: failing instead of skipping (${reason})`);
   }
+  // eslint-disable-next-line no-console -- the skip must be visible in the test output
   console.warn(`SKIPPING "${name}": Postgres at ${where} is unreachable (${reason}). Start it or set TEST_DATABASE_URL; CI=true makes this fail.`);
   describe.skip(name, fn);
 }

@@ -180,9 +180,9 @@ function createSqliteStore(db: Database, log: Log): ChatStore {
       if (closed) return Promise.reject(new Error('SQLite store is closed'));
       return queue.enqueue(message);
     },
-    recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map(toMessage).reverse()),
+    recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map((r) => toMessage(roomId, r)).reverse()),
     messagesAfter: (roomId, afterSeq, limit) =>
-      run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map(toMessage)),
+      run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
     check: () =>
       run(() => {
         stmts.check.get();

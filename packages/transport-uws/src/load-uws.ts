@@ -40,6 +40,7 @@ export function loadUws(binaryPath: string = nativeUwsPath()): { uws: UwsModule;
   }
   let uws: UwsModule;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon at a computed path
     uws = require(binaryPath) as UwsModule;
   } catch (e) {
     throw new UwsLoadError(`uWebSockets.js native binary failed to load on ${runtime()}: ${(e as Error).message.replace(/\.$/, '')}; refusing its JS fallback`);

@@ -26,7 +26,11 @@ export interface SuiteOptions {
 export const DEFAULT_BENCH_ARGS = ['--connections', '200', '--rooms', '10', '--senders', '1', '--rate', '250', '--duration', '10', '--warmup', '3'];
 
 /** Rate limits lifted so the bench's own sends are not refused (rgchat env names). */
-export const DEFAULT_SERVER_ENV: Record<string, string> = { RATE_LIMIT_PER_SEC: '1000000', RATE_LIMIT_BURST: '1000000' };
+export const DEFAULT_SERVER_ENV: Record<string, string> = {
+  RATE_LIMIT_PER_SEC: '1000000',
+  RATE_LIMIT_BURST: '1000000',
+  MAX_PENDING_REQUESTS: '10000',
+};
 
 export const SUITE_HELP = `rgchat bench suite: the bare uWebSockets.js baseline and each server under test,
 one after the other, at the same offered load, server and load tool pinned to
@@ -39,8 +43,9 @@ Usage: node packages/bench/dist/run-suite.js --server-cmd "<command>" [options] 
                          listen on --url's port. Without any, only the baseline runs.
   --server-name <name>   label for the matching --server-cmd (default: server-1, ...)
   --server-env K=V       environment for the servers under test (repeatable); by default
-                         RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000 so rgchat's
-                         per-connection rate limit does not refuse the bench's sends
+                         RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
+                         MAX_PENDING_REQUESTS=10000 so rgchat's per-connection limits
+                         (meant for one human each) do not refuse the bench's senders
   --url <ws-url>         where the servers listen (default ws://127.0.0.1:8080/); the
                          baseline is started on the same host and port
   --server-cpu <list>    taskset CPU list for the servers (default 1)

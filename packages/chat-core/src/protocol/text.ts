@@ -28,6 +28,7 @@ export const CONTROL = /\p{Cc}/u;
 
 /** Drops control characters (NUL breaks Postgres text) except newline and tab. */
 export const stripControlsKeepLines = (s: string): string =>
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   s.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '');
 
 /**
