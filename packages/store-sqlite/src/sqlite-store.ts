@@ -11,6 +11,7 @@ import {
   type NewMessage,
 } from '@rgchat/chat-core';
 import { createAppendQueue, type Outcome } from './append-queue';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { latestVersion, migrate } from './migrations';
 import { prepareStatements, toMessage, toRoom } from './statements';
 
@@ -33,6 +34,12 @@ export interface SqliteStoreOptions {
    * fsync stalls the event loop (one per group commit).
    */
   readonly synchronous?: SqliteSynchronous;
+  /**
+   * How often a worker thread checkpoints the WAL into the database file
+   * (see checkpointer.ts), in milliseconds. Default 1000. 0 leaves it to
+   * SQLite's automatic checkpoint inside COMMIT, on the event loop.
+   */
+  readonly checkpointIntervalMs?: number;
 }
 
 export type SqliteSynchronous = 'normal' | 'full';
@@ -45,6 +52,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 250;
  * milliseconds; the rest of a burst waits for the next event-loop turn.
  */
 const MAX_BATCH_SIZE = 256;
+
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+/** SQLite's own default, used again if the checkpoint thread dies. */
+const INLINE_AUTOCHECKPOINT_PAGES = 1000;
+/** The WAL file is cut back to this after a checkpoint let it restart. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Opens (creating if needed) the SQLite database at `options.path`, applies
@@ -79,10 +92,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chat
   }
   if (applied.length > 0) log('info', 'sqlite schema migrated', { path, applied, version: latestVersion });
 
-  return createSqliteStore(db, log);
+  const intervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  let checkpointer: Checkpointer | undefined;
+  if (intervalMs > 0) {
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer({
+      path,
+      intervalMs,
+      busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      log,
+      onFailure: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT_PAGES}`);
+      },
+    });
+  }
+  return createSqliteStore(db, log, checkpointer);
 }
 
-function createSqliteStore(db: Database, log: Log): ChatStore {
+function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | undefined): ChatStore {
   const stmts = prepareStatements(db);
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -194,6 +222,9 @@ function createSqliteStore(db: Database, log: Log): ChatStore {
           // Every queued append is written (or rejected) before the file closes.
           queue.drain();
         } finally {
+          // Its last checkpoint runs while this connection is still open, so
+          // closing here finds an empty WAL and has nothing left to copy.
+          await checkpointer?.close();
           db.close();
         }
       })();

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
-import { newMessage } from '@rgchat/testkit';
+import { newMessage, waitUntil } from '@rgchat/testkit';
 import { openSqliteStore, SCHEMA_VERSION } from '../src';
 import { migrate } from '../src/migrations';
 import { historySql } from '../src/statements';
@@ -229,6 +229,39 @@ describe('sqlite store', () => {
       ]);
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(results[0]!.room).toEqual(results[1]!.room);
+    });
+  });
+
+  describe('checkpoints', () => {
+    const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+    async function fill(store: ChatStore, n: number) {
+      await store.createRoom({ id: 'r', name: 'R', createdAt: 1 });
+      await Promise.all(Array.from({ length: n }, () => store.appendMessage(newMessage('r'))));
+    }
+
+    test('a worker thread copies the WAL into the database file while the store is open', async () => {
+      const { log, entries } = recordingLog();
+      const store = track(await openSqliteStore({ path, log, checkpointIntervalMs: 50 }));
+      const before = sizeOf(path);
+      await fill(store, 400);
+      // Nothing on the event loop checkpoints (wal_autocheckpoint = 0), so only the thread can grow the file.
+      await waitUntil(() => sizeOf(path) > before + 4096 * 10, 'the database file grows by the checkpointed pages', 10_000);
+      await store.close();
+      // The last checkpoint ran at close: the data is in the database file itself.
+      const other = otherConnection();
+      other.pragma('journal_mode = DELETE');
+      expect(other.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(400);
+      expect(entries.filter((e) => e.level === 'warn')).toEqual([]);
+    });
+
+    test('with the thread off, SQLite checkpoints only inside COMMIT once the WAL is large', async () => {
+      const store = track(await openSqliteStore({ path, checkpointIntervalMs: 0 }));
+      const before = sizeOf(path);
+      await fill(store, 400);
+      await new Promise((r) => setTimeout(r, 300));
+      // 400 small messages stay well under the 1000-page automatic threshold.
+      expect(sizeOf(path)).toBe(before);
+      expect(sizeOf(`${path}-wal`)).toBeGreaterThan(0);
     });
   });
 
