@@ -6,7 +6,10 @@ import { summarizeConfig } from './config-summary';
 import { createLifecycle } from './lifecycle';
 import { createLogger, toCoreLog } from './logger';
 
-/** The rgchat process: `node packages/app/dist/main.js`, configured by the environment only. */
+/**
+ * The rgchat process: `node --max-semi-space-size=2 packages/app/dist/main.js`
+ * (see docs/deployment.md, Memory), configured by the environment only.
+ */
 function main(): void {
   let config: AppConfig;
   try {
