@@ -4,6 +4,7 @@ import Sqlite, { type Database } from 'better-sqlite3';
 import {
   ChatError,
   ErrorCode,
+  isChatError,
   silentLog,
   type AppendResult,
   type ChatStore,
@@ -110,6 +111,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chat
   return createSqliteStore(db, log, checkpointer);
 }
 
+/** An error one message causes (missing room, duplicate id): its batch-mates can still commit. */
+const isMessageError = (e: unknown): boolean =>
+  isChatError(e) || (typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_CONSTRAINT'));
+
 function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | undefined): ChatStore {
   const stmts = prepareStatements(db);
   let closed = false;
@@ -164,9 +169,11 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
         let outcomes: Outcome<AppendResult>[];
         try {
           outcomes = appendAll.immediate(batch);
-        } catch {
-          // Rolled back as a whole; sort out which messages fail (a lock or
-          // I/O error fails again here and rejects the batch below).
+        } catch (e) {
+          // A lock or I/O error is the batch's, not a message's: retrying
+          // would only wait out busy_timeout a second time.
+          if (!isMessageError(e)) throw e;
+          // Rolled back as a whole; sort out which messages fail.
           outcomes = appendBatch.immediate(batch);
         }
         log('debug', 'sqlite append batch committed', {
