@@ -20,3 +20,4 @@ export type { Bus, BusEvent } from './ports/bus';
 export { roomTopic, ROOM_LIST_TOPIC, toWireMessage, toWireRoom } from './wire';
 export { handleHttp, type HttpReply } from './http-routes';
 export type { Transport, TransportOptions, RunningTransport } from './ports/transport';
+export { settleBatch, type Outcome, type Settler } from './batch-outcome';

@@ -1,5 +1,6 @@
-/** The fate of one item of a written group. */
-export type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+import { settleBatch, type Outcome } from '@rgchat/chat-core';
+
+export type { Outcome };
 
 export interface RoomBatcherOptions<T, R> {
   /** The room an item belongs to; items of one room are written in enqueue order. */
@@ -80,12 +81,7 @@ export function createRoomBatcher<T, R>(options: RoomBatcherOptions<T, R>): Room
         for (const p of group) p.reject(error);
         continue;
       }
-      group.forEach((p, i) => {
-        const o = outcomes[i];
-        if (o === undefined) p.reject(new Error('append group returned no outcome for this item'));
-        else if (o.ok) p.resolve(o.value);
-        else p.reject(o.error);
-      });
+      settleBatch(group, outcomes);
     }
     lanes.delete(key);
     settleIdle();

@@ -1,5 +1,6 @@
-/** The fate of one item inside a committed batch. */
-export type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+import { settleBatch, type Outcome } from '@rgchat/chat-core';
+
+export type { Outcome };
 
 export interface AppendQueue<T, R> {
   /** Queues `item` for the next batch; settles once that batch has committed (or failed). */
@@ -63,12 +64,7 @@ export function createAppendQueue<T, R>(options: AppendQueueOptions<T, R>): Appe
       return;
     }
     // Only here, after COMMIT returned, does any caller learn its result.
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (outcome === undefined) p.reject(new Error('append batch returned no outcome for this item'));
-      else if (outcome.ok) p.resolve(outcome.value);
-      else p.reject(outcome.error);
-    });
+    settleBatch(batch, outcomes);
   }
 
   return {
