@@ -1,5 +1,5 @@
 import type { us_listen_socket, WebSocket } from 'uWebSockets.js';
-import { loadUws } from '@rgchat/transport-uws';
+import { listenExclusive, loadUws } from '@rgchat/transport-uws';
 
 export interface BaselineOptions {
   readonly port?: number;
@@ -138,7 +138,7 @@ export function startBaselineServer(options: BaselineOptions = {}): Promise<Base
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(host, options.port ?? 8080, (ls) => {
+    listenExclusive(app, host, options.port ?? 8080, (ls) => {
       if (!ls) return reject(new Error(`baseline: cannot listen on ${host}:${options.port ?? 8080}`));
       listenSocket = ls;
       resolve({

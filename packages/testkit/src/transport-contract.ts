@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import {
   createChatServer,
   type ChatServer,
@@ -34,6 +35,8 @@ export interface HarnessSetup {
   readonly limits?: Partial<Limits>;
   readonly allowedOrigins?: readonly string[];
   readonly trustProxy?: boolean;
+  /** Default 0 (any free port). */
+  readonly port?: number;
 }
 
 /** Starts a chat server on the memory store behind a freshly created transport. */
@@ -45,7 +48,7 @@ export async function startTransportHarness(
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     logs.push({ level, msg, fields });
   };
-  const transport = create({ host: '127.0.0.1', port: 0, log, ...(setup.trustProxy ? { trustProxy: true } : {}) });
+  const transport = create({ host: '127.0.0.1', port: setup.port ?? 0, log, ...(setup.trustProxy ? { trustProxy: true } : {}) });
   const store = createMemoryStore();
   const chat = createChatServer(
     { store, clock: createSystemClock(), ids: createRandomIds(), log, ...(transport.fanout ? { fanout: transport.fanout } : {}) },
@@ -109,6 +112,18 @@ export function httpGet(url: string): Promise<{ status: number; contentType: str
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }
 
@@ -295,6 +310,33 @@ export function describeTransportContract(name: string, create: (options: Transp
       await slow.closed;
       expect(slow.frames.filter((f) => f['type'] === 'message').length).toBeLessThan(sent);
       expect(reader.isClosed).toBe(false);
+    });
+
+    test('a port another server already listens on is refused, and that server keeps its clients', async () => {
+      // A fixed port: the kernel lets a second SO_REUSEPORT socket join a
+      // port that was chosen by number, not one it assigned for port 0.
+      const h = await start({ port: await freePort() });
+      const c = await h.greet('alice');
+      const second = create({ host: '127.0.0.1', port: h.running.port, log: () => {} });
+      const chat = createChatServer({ store: createMemoryStore(), clock: createSystemClock(), ids: createRandomIds() });
+      await chat.start();
+      try {
+        // Both would accept and split the clients between two servers (uWS
+        // listens with SO_REUSEPORT unless told otherwise).
+        const outcome = await second.start(chat).then(
+          async (running) => {
+            await running.close();
+            return 'second server started';
+          },
+          (e: Error) => e.message,
+        );
+        expect(outcome).toContain(String(h.running.port));
+      } finally {
+        chat.close();
+      }
+      for (let i = 0; i < 5; i++) await h.greet(`late${i}`);
+      await roundTrip(c, 'still-served');
+      expect(h.chat.connectionCount).toBe(6);
     });
 
     test('connectionCount drops back after clients disconnect', async () => {

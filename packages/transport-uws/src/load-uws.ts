@@ -52,3 +52,23 @@ export function loadUws(binaryPath: string = nativeUwsPath()): { uws: UwsModule;
   }
   return { uws, binaryPath };
 }
+
+/** `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (a const enum in the typings, so not importable as a value). */
+const LISTEN_EXCLUSIVE_PORT = 1;
+
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: Uws.us_listen_socket | false) => void) => unknown;
+
+/**
+ * `app.listen(host, port, cb)` but without SO_REUSEPORT: by default uWS binds
+ * with it, so a second server on a taken port starts "fine" and the kernel
+ * splits new connections between the two. The native listen takes
+ * (host, port, options, cb); the typings only declare options without host.
+ */
+export function listenExclusive(
+  app: Uws.TemplatedApp,
+  host: string,
+  port: number,
+  cb: (socket: Uws.us_listen_socket | false) => void,
+): void {
+  (app.listen as unknown as ListenWithOptions).call(app, host, port, LISTEN_EXCLUSIVE_PORT, cb);
+}

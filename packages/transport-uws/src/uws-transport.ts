@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { silentLog, type ChatServer, type Connection, type Limits, type RunningTransport, type Transport, type TransportOptions } from '@rgchat/chat-core';
-import { loadUws, type UwsModule } from './load-uws';
+import { listenExclusive, loadUws, type UwsModule } from './load-uws';
 import { connectionHandlers, type UwsConnectionContext, type UwsPeer, type UwsSocket } from './uws-connection';
 import { createUwsFanout } from './uws-fanout';
 import { refuse, serveHttp } from './uws-http';
@@ -115,7 +115,7 @@ async function startUwsServer(
   app.any('/*', (res, req) => serveHttp(chat, res, req, () => closing, log));
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(options.host, options.port, (ls) => {
+    listenExclusive(app, options.host, options.port, (ls) => {
       // uWS reports no errno: in use, not permitted and bad address look the same.
       if (ls) resolve(ls);
       else reject(new Error(`uWS could not listen on ${options.host}:${options.port} (address in use, not permitted or invalid)`));
