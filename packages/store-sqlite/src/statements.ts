@@ -45,6 +45,10 @@ export function prepareStatements(db: Database) {
     bumpRoom: db.prepare(
       'UPDATE rooms SET message_count = message_count + 1, last_message_ts = ? WHERE id = ?',
     ) as Statement<[number, string]>,
+    // A batch's room writes, once per room per group commit (see sqlite-store.ts).
+    setRoomTally: db.prepare('UPDATE rooms SET message_count = ?, last_message_ts = ? WHERE id = ?') as Statement<
+      [number, number | null, string]
+    >,
     insertMessage: db.prepare(
       `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ) as Statement<[string, string, number, number, string, string, number, MessageType, string]>,

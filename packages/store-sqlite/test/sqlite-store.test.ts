@@ -163,6 +163,12 @@ describe('sqlite store', () => {
       // Each result carries the room as it was right after that message.
       for (const r of results) expect(r.room).toMatchObject({ id: r.message.roomId, messageCount: r.message.seq, lastMessageTs: r.message.ts });
       expect(await store.getRoom('ghost')).toBeUndefined();
+      // The rooms rows hold each room's last message of the batch.
+      const lastOf = (room: string) => results.filter((r) => r.message.roomId === room).at(-1)!.message;
+      for (const id of ['a', 'b']) {
+        const row = reader.prepare('SELECT message_count AS messageCount, last_message_ts AS lastMessageTs FROM rooms WHERE id = ?').get(id);
+        expect(row).toEqual({ messageCount: 50, lastMessageTs: lastOf(id).ts });
+      }
     });
 
     test('a failing message in a batch undoes only itself: no seq gap, the rest commit', async () => {
