@@ -48,6 +48,8 @@ describe('sqlite store', () => {
       expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+      // A new file gets the store's smaller page (see NEW_DATABASE_PAGE_SIZE_BYTES).
+      expect(other.pragma('page_size', { simple: true })).toBe(1024);
       expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'sqlite schema migrated' }));
       const indexes = other.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all();
       expect(indexes).toEqual(['messages_room_seq']);
@@ -111,6 +113,8 @@ describe('sqlite store', () => {
       const other = otherConnection();
       expect(other.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(other.prepare("SELECT name FROM sqlite_master WHERE name = 'rooms_last_message_ts'").all()).toEqual([]);
+      // An existing file keeps the page size it was created with.
+      expect(other.pragma('page_size', { simple: true })).toBe(4096);
     });
 
     test('refuses a database written by a newer schema, and leaves it alone', async () => {
