@@ -1,5 +1,6 @@
 import { createLimits } from '../limits';
 import { createDecoder } from './decode';
+import { slugify, stripControlsKeepLines, wellFormed } from './text';
 
 const d = createDecoder(createLimits());
 const ok = (frame: unknown) => {
@@ -186,6 +187,31 @@ describe('send_message', () => {
   test('room id is required and normalised', () => {
     expect(err(send({ text: 'x' }, 5)).code).toBe('INVALID_ROOM');
     expect(ok(send({ text: 'x' }, 'Lobby'))).toMatchObject({ roomId: 'lobby' });
+  });
+});
+
+describe('fast paths agree with the full rules', () => {
+  // decode skips the schemas for canonical room ids and printable-ASCII text;
+  // the result must be what the schemas' normalisation gives, for every input.
+  const roomIds = ['lobby', 'a', '0', '_', 'a-b', 'a_b-c9', '-a', 'a-', 'a--b', '--', '-', 'A', 'a b', 'a.b', 'é', 'ａ', 'a\u0000', ' a', 'a\t', repeat('x', 256), repeat('x', 257)];
+  const texts = ['hi', ' hi ', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./', 'a  b', ' ', '\t', 'a\tb', 'a\nb', '\u007f', 'é', 'a\u0085', repeat('x', 400), ` ${repeat('x', 400)} `, repeat('x', 401), ` ${repeat(' ', 800)} `, repeat(' ', 900) + 'x'];
+
+  test('room ids', () => {
+    for (const roomId of roomIds) {
+      const want = roomId.length <= 256 ? slugify(wellFormed(roomId)) : '';
+      const frame = { type: 'send_message', roomId, message: { text: 'x' } };
+      if (want === '') expect(err(frame).code).toBe('INVALID_ROOM');
+      else expect(ok(frame)).toMatchObject({ roomId: want });
+      if (want !== '') expect(ok({ type: 'join_room', roomId })).toEqual({ type: 'join_room', roomId: want });
+    }
+  });
+  test('texts', () => {
+    for (const text of texts) {
+      const want = stripControlsKeepLines(wellFormed(text)).trim();
+      const frame = { type: 'send_message', roomId: 'lobby', message: { text } };
+      if (want === '' || [...want].length > 400) expect(err(frame).code).toBe('INVALID_MESSAGE');
+      else expect(ok(frame)).toMatchObject({ text: want });
+    }
   });
 });
 
