@@ -4,7 +4,7 @@ import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
 import type { MessageRecord, MessageStore } from './ports/store';
 import type { StoreGuard } from './with-timeout';
-import { roomTopic, toWireMessage } from './wire';
+import { messageFrame, roomTopic } from './wire';
 
 /** A join whose history read is in flight; it collects what the room delivers meanwhile. */
 interface Joiner {
@@ -96,7 +96,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
 
   function publish(s: RoomState, m: MessageRecord): void {
     // Serialised once; the same string goes to every member.
-    fanout.publish(s.topic, JSON.stringify({ type: 'message', roomId: m.roomId, message: toWireMessage(m) }));
+    fanout.publish(s.topic, messageFrame(m));
     for (const j of s.joiners) {
       j.buffer.push(m);
       if (j.buffer.length > historyLimit) j.buffer.shift();
