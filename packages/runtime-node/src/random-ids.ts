@@ -18,7 +18,17 @@ export function createRandomIds(): Ids {
     offset += 8;
     return s;
   };
-  const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}${random64()}`;
+  // Many ids share a millisecond under load; format its base-36 stamp once.
+  let stampMs = -1;
+  let stamp = '';
+  const id = (prefix: string) => {
+    const now = Date.now();
+    if (now !== stampMs) {
+      stampMs = now;
+      stamp = now.toString(36);
+    }
+    return `${prefix}_${stamp}${random64()}`;
+  };
   return {
     connectionId: () => id('conn'),
     messageId: () => id('msg'),
