@@ -42,8 +42,11 @@ export function createMemoryStore(): MemoryStore {
       if (!room) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
       if (ids.has(m.id)) throw new Error(`duplicate message id ${m.id}`);
       ids.add(m.id);
-      const message: MessageRecord = { ...m, seq: room.messageCount + 1 };
-      const updated: RoomRecord = { ...room, messageCount: message.seq, lastMessageTs: m.ts };
+      // Literals, not spreads: the bench's memory-server runs on this store, and
+      // records of one shape keep the core's property access monomorphic.
+      const seq = room.messageCount + 1;
+      const message: MessageRecord = { roomId: m.roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
+      const updated: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: seq, lastMessageTs: m.ts };
       rooms.set(room.id, updated);
       messages.get(room.id)!.push(message);
       return { message, room: updated };
