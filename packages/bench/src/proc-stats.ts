@@ -40,6 +40,37 @@ export function parseStatusKb(status: string, key: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** The machine's CPU time so far, summed over all CPUs, from the first line of /proc/stat (in clock ticks). */
+export interface MachineCpu {
+  readonly totalTicks: number;
+  /** Time the hypervisor ran something else while a vCPU of this guest wanted to run. */
+  readonly stealTicks: number;
+}
+
+/** Parses /proc/stat's `cpu  user nice system idle iowait irq softirq steal ...` line; undefined if absent. */
+export function parseMachineCpu(stat: string): MachineCpu | undefined {
+  const line = stat.split('\n', 1)[0] ?? '';
+  if (!/^cpu\s/.test(line)) return undefined;
+  // guest and guest_nice (fields 9, 10) are already counted in user and nice.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+  return { totalTicks: ticks.reduce((a, b) => a + b, 0), stealTicks: ticks[7]! };
+}
+
+export function sampleMachineCpu(): MachineCpu | undefined {
+  try {
+    return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of all CPU time between two readings that the hypervisor stole; null when unknown or no time passed. */
+export function stealShare(a: MachineCpu | undefined, b: MachineCpu | undefined): number | null {
+  if (!a || !b || b.totalTicks <= a.totalTicks) return null;
+  return (b.stealTicks - a.stealTicks) / (b.totalTicks - a.totalTicks);
+}
+
 export function sampleProcess(pid: number): ProcSample {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -4,7 +4,7 @@ import type { LoadSummary } from './phase';
 import type { ServerUsage } from './proc-stats';
 import type { Tally } from './recorder';
 import type { ConnectStats } from './setup';
-import type { ToolUsage } from './tool-usage';
+import { NOISY_STEAL_SHARE, type ToolUsage } from './tool-usage';
 
 /** Prefix of the one machine-readable line; `grep '^BENCH_JSON '` finds it. */
 export const JSON_PREFIX = 'BENCH_JSON ';
@@ -79,6 +79,10 @@ export function commonWarnings(r: BenchReport): string[] {
   if (r.toolUsage.saturated) {
     w.push(`the load tool used ${pct(r.toolUsage.cpuCores)} of a core: it SATURATED, so these figures measure the tool, not the server; lower the load or give the tool a core of its own`);
   }
+  const steal = r.toolUsage.machineSteal;
+  if (steal !== null && steal >= NOISY_STEAL_SHARE) {
+    w.push(`the hypervisor stole ${pct(steal)} of this machine's CPU time during the window: CPU and latency figures of this run are noisier than usual; compare interleaved runs`);
+  }
   const limited = r.errors.byCode['RATE_LIMITED'];
   if (limited) w.push(`${limited} requests were RATE_LIMITED by the server: raise its per-connection limits (rgchat: RATE_LIMIT_PER_SEC / RATE_LIMIT_BURST / MAX_PENDING_REQUESTS)`);
   if (r.load && r.load.sent.skipped > 0) w.push(`${r.load.sent.skipped} sends were skipped because the tool fell behind its schedule`);
@@ -150,6 +154,7 @@ export function formatHuman(r: BenchReport): string {
   if (!r.slowReader) out.push(...serverLines(r.server));
   const t = r.toolUsage;
   out.push(`tool       CPU ${t.cpuS} s = ${pct(t.cpuCores)} of a core${t.saturated ? ' -> SATURATED (the tool was the limit)' : ' (not saturated)'}; event-loop delay p99 ${t.eventLoopDelayP99Ms} ms, max ${t.eventLoopDelayMaxMs} ms`);
+  if (t.machineSteal !== null) out.push(`machine    hypervisor steal ${pct(t.machineSteal)} of all CPU time during the window`);
   const errs = Object.entries(r.errors.byCode);
   const closes = Object.entries(r.errors.closesByCode);
   out.push(`errors     ${errs.length ? errs.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}; unexpected closes ${closes.length ? closes.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);

@@ -1,8 +1,16 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { round } from './proc-stats';
+import { round, sampleMachineCpu, stealShare } from './proc-stats';
 
 /** At or above this share of one core the load tool, not the server, is the limit. */
 export const TOOL_SATURATION_CORES = 0.9;
+
+/**
+ * At or above this share of the machine's CPU time stolen by the hypervisor
+ * (other guests on the same host), a run's figures are flagged as noisy: on
+ * a shared VM that noise moves CPU per delivery and p99 more than most
+ * differences being measured.
+ */
+export const NOISY_STEAL_SHARE = 0.02;
 
 /** The delay histogram samples with a timer of this period; its values include the period, which is subtracted. */
 const RESOLUTION_MS = 10;
@@ -17,6 +25,8 @@ export interface ToolUsage {
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   rssBytes: number;
+  /** Share of all CPUs' time the hypervisor stole while measuring (/proc/stat steal); null off Linux. */
+  machineSteal: number | null;
 }
 
 export interface ToolMeter {
@@ -27,6 +37,7 @@ export interface ToolMeter {
 export function startToolMeter(): ToolMeter {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const machine0 = sampleMachineCpu();
   const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   let result: ToolUsage | undefined;
@@ -45,6 +56,10 @@ export function startToolMeter(): ToolMeter {
         eventLoopDelayP99Ms: delayMs(delay.percentile(99)),
         eventLoopDelayMaxMs: delayMs(delay.max),
         rssBytes: process.memoryUsage.rss(),
+        machineSteal: (() => {
+          const share = stealShare(machine0, sampleMachineCpu());
+          return share === null ? null : round(share, 4);
+        })(),
       };
       return result;
     },

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
-import { findListenerPid, parseStatCpuTicks, parseStatusKb, sampleProcess, usageBetween } from '../src/proc-stats';
+import { findListenerPid, parseMachineCpu, parseStatCpuTicks, parseStatusKb, sampleMachineCpu, sampleProcess, stealShare, usageBetween } from '../src/proc-stats';
 import { createRecorder, createTally, mergeRecorders } from '../src/recorder';
-import { figuresOf, median, medianFigures, ratiosToBaseline } from '../src/suite/compare';
+import { figuresOf, formatTable, median, medianFigures, ratiosToBaseline } from '../src/suite/compare';
 import { findTcpQueues } from '../src/tcp-queues';
 import type { BenchReport } from '../src/report';
 
@@ -43,6 +43,23 @@ describe('/proc readings', () => {
     expect(parseStatusKb('Name:\tnode\n', 'VmRSS')).toBe(0);
   });
 
+  it('reads hypervisor steal from /proc/stat and turns two readings into a share', () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    const a = parseMachineCpu('cpu  100 0 50 800 10 0 20 20 5 0\ncpu0 50 0 25 400 5 0 10 10 0 0\n');
+    const b = parseMachineCpu('cpu  150 0 70 1000 10 0 30 40 9 0\n');
+    expect(a).toEqual({ totalTicks: 1000, stealTicks: 20 });
+    expect(b).toEqual({ totalTicks: 1300, stealTicks: 40 });
+    expect(stealShare(a, b)).toBeCloseTo(20 / 300, 10);
+    expect(stealShare(b, b)).toBeNull();
+    expect(stealShare(undefined, b)).toBeNull();
+    expect(parseMachineCpu('intr 1 2 3\n')).toBeUndefined();
+    expect(parseMachineCpu('cpu  1 2 x 4 5 6 7 8\n')).toBeUndefined();
+    // This machine's own /proc/stat (Linux) parses, and steal never exceeds the total.
+    const now = sampleMachineCpu();
+    expect(now).toBeDefined();
+    expect(now!.stealTicks).toBeLessThanOrEqual(now!.totalTicks);
+  });
+
   it('samples this process and differences two samples', () => {
     const a = sampleProcess(process.pid);
     let x = 0;
@@ -78,11 +95,11 @@ describe('/proc readings', () => {
 });
 
 describe('suite comparison', () => {
-  const report = (cpuUs: number, p99: number) =>
+  const report = (cpuUs: number, p99: number, machineSteal: number | null = 0.001) =>
     ({
       load: { delivered: { perSec: 50_000, ratio: 1 }, latencyMs: { p50: 1, p99 } },
       server: { cpuCores: 0.2, cpuUsPerDelivery: cpuUs },
-      toolUsage: { cpuCores: 0.4, saturated: false },
+      toolUsage: { cpuCores: 0.4, saturated: false, machineSteal },
     }) as unknown as BenchReport;
 
   it('takes medians and ratios to the baseline', () => {
@@ -92,5 +109,14 @@ describe('suite comparison', () => {
     const target = medianFigures([figuresOf(report(6, 12))]);
     expect(base.cpuUsPerDelivery).toBe(5);
     expect(ratiosToBaseline(target, base)).toEqual({ cpuPerDelivery: 1.2, p99: 2, p50: 1 });
+  });
+
+  it('reports the worst run\'s hypervisor steal, or n/a when a run could not read it', () => {
+    const noisy = medianFigures([report(4, 5, 0.001), report(5, 6, 0.034), report(6, 7, 0.002)].map(figuresOf));
+    expect(noisy.machineSteal).toBe(0.034);
+    expect(medianFigures([report(4, 5, 0.01), report(5, 6, null)].map(figuresOf)).machineSteal).toBeNull();
+    const table = formatTable([{ name: 'baseline', figures: noisy, ratios: undefined }]);
+    expect(table.split('\n')[0]).toMatch(/max steal$/);
+    expect(table.split('\n')[1]).toMatch(/ 3\.4%$/);
   });
 });

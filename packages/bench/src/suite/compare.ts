@@ -10,6 +10,8 @@ export interface RunFigures {
   cpuUsPerDelivery: number | null;
   toolCpuCores: number;
   toolSaturated: boolean;
+  /** Share of the machine's CPU time the hypervisor stole in the window (null: unknown); medians report the worst run. */
+  machineSteal: number | null;
 }
 
 export function figuresOf(r: BenchReport): RunFigures {
@@ -22,6 +24,7 @@ export function figuresOf(r: BenchReport): RunFigures {
     cpuUsPerDelivery: r.server?.cpuUsPerDelivery ?? null,
     toolCpuCores: r.toolUsage.cpuCores,
     toolSaturated: r.toolUsage.saturated,
+    machineSteal: r.toolUsage.machineSteal ?? null,
   };
 }
 
@@ -49,6 +52,7 @@ export function medianFigures(runs: readonly RunFigures[]): RunFigures {
     cpuUsPerDelivery: medianOrNull(runs.map((r) => r.cpuUsPerDelivery)),
     toolCpuCores: Math.max(...runs.map((r) => r.toolCpuCores)),
     toolSaturated: runs.some((r) => r.toolSaturated),
+    machineSteal: runs.some((r) => r.machineSteal === null) ? null : Math.max(...runs.map((r) => r.machineSteal!)),
   };
 }
 
@@ -73,7 +77,7 @@ const pad = (s: string, w: number) => (s.length >= w ? s : s + ' '.repeat(w - s.
 
 /** A fixed-width table of the medians and ratios. */
 export function formatTable(rows: ReadonlyArray<{ name: string; figures: RunFigures; ratios: Ratios | undefined }>): string {
-  const head = ['server', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'srv cores', 'µs CPU/deliv', 'CPU/deliv x', 'p99 x', 'tool cores'];
+  const head = ['server', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'srv cores', 'µs CPU/deliv', 'CPU/deliv x', 'p99 x', 'tool cores', 'max steal'];
   const lines = rows.map(({ name, figures: f, ratios: x }) => [
     name,
     String(Math.round(f.deliveredPerSec)),
@@ -85,6 +89,7 @@ export function formatTable(rows: ReadonlyArray<{ name: string; figures: RunFigu
     x ? String(x.cpuPerDelivery ?? 'n/a') : '1 (ref)',
     x ? String(x.p99 ?? 'n/a') : '1 (ref)',
     `${f.toolCpuCores}${f.toolSaturated ? ' SATURATED' : ''}`,
+    f.machineSteal === null ? 'n/a' : `${Math.round(f.machineSteal * 1000) / 10}%`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)) + 2);
   return [head, ...lines].map((l) => l.map((c, i) => pad(c, widths[i]!)).join('').trimEnd()).join('\n');
