@@ -6,6 +6,7 @@ import { parseJsonLine, type BenchReport } from './report';
 import { figuresOf, formatTable, medianFigures, ratiosToBaseline, type Ratios, type RunFigures } from './suite/compare';
 import { startServerProcess } from './suite/server-process';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions, type SuiteTarget } from './suite/suite-args';
+import { runUntilQuiet } from './suite/steal-redo';
 
 /** Prefix of the suite's one machine-readable line. */
 export const SUITE_JSON_PREFIX = 'BENCH_SUITE_JSON ';
@@ -38,12 +39,21 @@ interface TargetResult {
   serverCommand: string;
   toolCommands: string[];
   reports: BenchReport[];
+  /** Runs redone because of hypervisor steal over --max-steal (kept for the record, not in the figures). */
+  discarded: BenchReport[];
+  noisyRunsKept: number;
   figures?: RunFigures;
   ratios?: Ratios;
 }
 
+interface RunRecord {
+  readonly serverCommand: string;
+  readonly toolCommand: string;
+  readonly report: BenchReport;
+}
+
 /** One run of one target: start its server, drive it, stop it. */
-async function runOnce(o: SuiteOptions, t: SuiteTarget, result: TargetResult, run: number): Promise<void> {
+async function runOnce(o: SuiteOptions, t: SuiteTarget, run: number): Promise<RunRecord> {
   const url = new URL(o.url);
   const port = Number(url.port);
   const serverArgv =
@@ -54,20 +64,21 @@ async function runOnce(o: SuiteOptions, t: SuiteTarget, result: TargetResult, ru
   process.stdout.write(`\n== ${t.name}${o.repeat > 1 ? ` run ${run}/${o.repeat}` : ''} ==\n`);
   const server = await startServerProcess(serverArgv, env, port, o.startupTimeoutS);
   const envNote = t.cmd === undefined ? '' : `${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')} `;
-  result.serverCommand = `${envNote}${server.commandLine}`;
-  process.stdout.write(`server: ${result.serverCommand} (pid ${server.pid})\n`);
+  const serverCommand = `${envNote}${server.commandLine}`;
+  process.stdout.write(`server: ${serverCommand} (pid ${server.pid})\n`);
+  let record: RunRecord;
   try {
     // Let a JIT-compiling server settle before it is measured.
     await sleep(500);
     const toolArgv = pinned(o, o.toolCpu, [process.execPath, join(__dirname, 'cli.js'), '--url', o.url, '--server-pid', String(server.pid), ...o.benchArgs]);
     const { report, commandLine } = await runTool(toolArgv);
     process.stdout.write(`tool:   ${commandLine}\n`);
-    result.reports.push(report);
-    result.toolCommands.push(commandLine);
+    record = { serverCommand, toolCommand: commandLine, report };
   } finally {
     await server.stop();
   }
   await sleep(1000);
+  return record;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -85,10 +96,28 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(SUITE_HELP);
     return 0;
   }
-  const results: TargetResult[] = o.targets.map((t) => ({ name: t.name, serverCommand: '', toolCommands: [], reports: [] }));
+  const results: TargetResult[] = o.targets.map((t) => ({ name: t.name, serverCommand: '', toolCommands: [], reports: [], discarded: [], noisyRunsKept: 0 }));
   // Runs interleave (baseline, A, B, baseline, A, B, ...) so drift on a shared machine hits every server alike.
   for (let run = 1; run <= o.repeat; run++) {
-    for (const [i, t] of o.targets.entries()) await runOnce(o, t, results[i]!, run);
+    for (const [i, t] of o.targets.entries()) {
+      const result = results[i]!;
+      const pct = (steal: number) => `${Math.round(steal * 1000) / 10}%`;
+      const outcome = await runUntilQuiet(
+        () => runOnce(o, t, run),
+        (r) => r.report.toolUsage.machineSteal,
+        o.maxSteal,
+        o.maxRedos,
+        (_discarded, steal) => process.stdout.write(`discarded ${t.name} run ${run}: hypervisor steal ${pct(steal)} > ${(o.maxSteal ?? 0) * 100}%; running it again\n`),
+      );
+      result.serverCommand = outcome.kept.serverCommand;
+      result.reports.push(outcome.kept.report);
+      result.toolCommands.push(outcome.kept.toolCommand);
+      result.discarded.push(...outcome.discarded.map((d) => d.report));
+      if (outcome.noisy) {
+        result.noisyRunsKept++;
+        process.stdout.write(`WARNING: kept ${t.name} run ${run} despite hypervisor steal ${pct(outcome.kept.report.toolUsage.machineSteal ?? 0)} after ${o.maxRedos} redos\n`);
+      }
+    }
   }
   const figures = results.map((r) => medianFigures(r.reports.map(figuresOf)));
   results.forEach((r, i) => {
@@ -96,7 +125,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (i > 0) r.ratios = ratiosToBaseline(figures[i]!, figures[0]!);
   });
 
-  process.stdout.write(`\n== comparison (medians of ${o.repeat} run${o.repeat > 1 ? 's' : ''}; ratios = server / baseline) ==\n`);
+  const discarded = results.reduce((n, r) => n + r.discarded.length, 0);
+  const stealNote = o.maxSteal === null ? '' : `; runs with hypervisor steal > ${o.maxSteal * 100}% redone (${discarded} discarded)`;
+  process.stdout.write(`\n== comparison (medians of ${o.repeat} run${o.repeat > 1 ? 's' : ''}; ratios = server / baseline${stealNote}) ==\n`);
   process.stdout.write(`${formatTable(results.map((r, i) => ({ name: r.name, figures: figures[i]!, ratios: r.ratios })))}\n`);
   for (const [i, r] of results.entries()) {
     const f = figures[i]!;
@@ -108,7 +139,17 @@ async function main(argv: readonly string[]): Promise<number> {
     url: o.url,
     pinned: o.pin ? { serverCpu: o.serverCpu, toolCpu: o.toolCpu } : null,
     benchArgs: o.benchArgs,
-    results: results.map((r) => ({ name: r.name, serverCommand: r.serverCommand, toolCommands: r.toolCommands, figures: r.figures, ratios: r.ratios ?? null, reports: r.reports })),
+    maxSteal: o.maxSteal,
+    results: results.map((r) => ({
+      name: r.name,
+      serverCommand: r.serverCommand,
+      toolCommands: r.toolCommands,
+      figures: r.figures,
+      ratios: r.ratios ?? null,
+      reports: r.reports,
+      discardedForSteal: r.discarded.map((d) => d.toolUsage.machineSteal),
+      noisyRunsKept: r.noisyRunsKept,
+    })),
   };
   process.stdout.write(`${SUITE_JSON_PREFIX}${JSON.stringify(summary)}\n`);
   return 0;

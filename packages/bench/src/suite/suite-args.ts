@@ -17,6 +17,10 @@ export interface SuiteOptions {
   readonly pin: boolean;
   readonly startupTimeoutS: number;
   readonly repeat: number;
+  /** Discard and redo a run during which the hypervisor stole more than this share of CPU time; null keeps every run. */
+  readonly maxSteal: number | null;
+  /** Redos per run slot before a noisy run is kept anyway (and flagged). */
+  readonly maxRedos: number;
   /** Arguments for the load tool (after `--`), on top of --url and --server-pid. */
   readonly benchArgs: string[];
   readonly help: boolean;
@@ -55,6 +59,12 @@ Usage: node packages/bench/dist/run-suite.js --server-cmd "<command>" [options] 
   --repeat <n>           runs per server, interleaved across servers; medians are compared
                          (default 1; CPU per delivery varies ~10% run to run on a shared
                          machine, so use 3 or more for published figures)
+  --max-steal <percent>  discard and redo any run (baseline's too) during which the
+                         hypervisor stole more than this share of the machine's CPU
+                         time (/proc/stat steal); on a shared VM steal moves CPU per
+                         delivery and p99 more than the differences being measured.
+                         Default: keep every run (the table shows the worst steal)
+  --max-redos <n>        redos per run before a noisy run is kept and flagged (default 4)
   -- <bench options>     passed to the load tool (default: ${DEFAULT_BENCH_ARGS.join(' ')},
                          i.e. 50,000 deliveries/s in 20-member rooms); see cli.js --help
 
@@ -88,6 +98,8 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteOptions {
         'no-pin': { type: 'boolean' },
         'startup-timeout': { type: 'string' },
         repeat: { type: 'string' },
+        'max-steal': { type: 'string' },
+        'max-redos': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -113,6 +125,10 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteOptions {
   const startupTimeoutS = Number(values['startup-timeout'] ?? '30');
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   if (!(startupTimeoutS > 0)) throw new UsageError('--startup-timeout must be positive');
+  const maxStealPct = values['max-steal'] === undefined ? null : Number(values['max-steal']);
+  if (maxStealPct !== null && !(maxStealPct >= 0 && maxStealPct <= 100)) throw new UsageError('--max-steal must be a percentage between 0 and 100');
+  const maxRedos = Number(values['max-redos'] ?? '4');
+  if (!Number.isInteger(maxRedos) || maxRedos < 0) throw new UsageError('--max-redos must be a non-negative integer');
   return {
     url,
     targets: [{ name: 'baseline', cmd: undefined }, ...cmds.map((cmd, i) => ({ name: names[i] ?? `server-${i + 1}`, cmd }))],
@@ -122,6 +138,8 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteOptions {
     pin: values['no-pin'] !== true,
     startupTimeoutS,
     repeat,
+    maxSteal: maxStealPct === null ? null : maxStealPct / 100,
+    maxRedos,
     benchArgs,
     help: values.help === true,
   };
