@@ -58,6 +58,12 @@ export interface RunningApp {
 export interface StartOptions {
   /** Where everything logs; default nowhere. */
   readonly log?: Log;
+  /**
+   * Storage the caller opened, used instead of `config.storage` and closed
+   * with the app. Only the bench's memory-server passes one: rgchat wired
+   * exactly as here, minus persistence.
+   */
+  readonly storage?: OpenedStorage;
 }
 
 /**
@@ -76,7 +82,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
 
   // Loaded before the store opens, so an unavailable transport touches no data.
   const createTransport = await loadTransport(config.transport.kind);
-  const storage: OpenedStorage = await openStorage(config.storage, { log, ids: get(c, 'ids') });
+  const storage: OpenedStorage = options.storage ?? (await openStorage(config.storage, { log, ids: get(c, 'ids') }));
 
   c.register(tokens.store, { useValue: storage.store });
   c.register(tokens.bus, { useFactory: instanceCachingFactory(() => storage.bus ?? createMemoryBus()) });
@@ -116,7 +122,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       host: config.transport.host,
       port: running.port,
       transport: config.transport.kind,
-      storage: config.storage.kind,
+      storage: options.storage ? 'provided' : config.storage.kind,
     });
 
     const started = chat;

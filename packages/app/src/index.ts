@@ -3,5 +3,5 @@ export type { AppConfig, StorageConfig, StorageKind, TransportConfig, TransportK
 export { summarizeConfig, redactUrl } from './config-summary';
 export { createLogger, toCoreLog } from './logger';
 export { startApp, type RunningApp, type StartOptions } from './compose';
-export { AdapterUnavailableError } from './adapters';
+export { AdapterUnavailableError, type OpenedStorage } from './adapters';
 export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle';

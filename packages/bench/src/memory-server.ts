@@ -1,60 +1,37 @@
 #!/usr/bin/env node
-import { createChatServer, type Limits, type Transport, type TransportOptions } from '@rgchat/chat-core';
-import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
+import { ConfigError, createLogger, loadConfig, startApp, toCoreLog } from '@rgchat/app';
 import { createMemoryStore } from '@rgchat/testkit';
-import { createUwsTransport } from '@rgchat/transport-uws';
-import { createWsTransport } from '@rgchat/transport-ws';
 
-const HELP = `rgchat without persistence, for rgchat bench: the real chat-core and transport
-with the test kit's in-memory store instead of SQLite or Postgres. Between the bare
-baseline and rgchat + SQLite it splits rgchat's overhead into storage and the rest.
-Not a deployment option: every message lives in this process's memory until it exits.
+const HELP = `rgchat without persistence, for rgchat bench: the app exactly as
+packages/app/dist/main.js wires it (same configuration, transport, core and
+logger) but on the test kit's in-memory store instead of SQLite or Postgres.
+Between the bare baseline and rgchat + SQLite it splits rgchat's overhead into
+storage and the rest. Not a deployment option: every message lives in this
+process's memory until it exits, and the storage variables are ignored.
 
-Usage: [CHAT_TRANSPORT=uws|ws] [PORT=8080] [HOST=127.0.0.1] node packages/bench/dist/memory-server.js
-RATE_LIMIT_PER_SEC, RATE_LIMIT_BURST and MAX_PENDING_REQUESTS are read like the app
-reads them (run-suite sets them for every server under test).
+Usage: [CHAT_TRANSPORT=uws|ws] [PORT=8080] [LOG_LEVEL=warn] ... node packages/bench/dist/memory-server.js
+Reads the same environment as the app (see .env.example).
 `;
-
-const LIMIT_ENV: Partial<Record<keyof Limits, string>> = {
-  rateLimitPerSec: 'RATE_LIMIT_PER_SEC',
-  rateLimitBurst: 'RATE_LIMIT_BURST',
-  maxPendingRequests: 'MAX_PENDING_REQUESTS',
-};
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(HELP);
     return;
   }
-  const env = process.env;
-  const limits: Partial<Record<keyof Limits, number>> = {};
-  for (const [key, name] of Object.entries(LIMIT_ENV)) {
-    const raw = env[name];
-    if (raw !== undefined) limits[key as keyof Limits] = Number(raw);
-  }
-  const kind = env['CHAT_TRANSPORT'] ?? 'uws';
-  const options: TransportOptions = { host: env['HOST'] ?? '127.0.0.1', port: Number(env['PORT'] ?? 8080) };
-  let transport: Transport;
-  if (kind === 'uws') transport = createUwsTransport(options);
-  else if (kind === 'ws') transport = createWsTransport(options);
-  else throw new Error(`CHAT_TRANSPORT must be uws or ws, got ${kind}`);
-
+  const config = loadConfig(process.env);
   const store = createMemoryStore();
-  // createLimits (inside) validates the numbers and names a bad one.
-  const fanout = transport.fanout;
-  const chat = createChatServer({ store, clock: createSystemClock(), ids: createRandomIds(), ...(fanout ? { fanout } : {}) }, { limits });
-  await chat.start();
-  const running = await transport.start(chat);
-  process.stdout.write(`rgchat (memory store, ${kind}) listening on ws://${options.host}:${running.port}/ (pid ${process.pid})\n`);
-  const stop = () => {
-    chat.close();
-    void running.close().finally(() => process.exit(0));
-  };
+  const app = await startApp(config, {
+    log: toCoreLog(createLogger(config.logLevel)),
+    storage: { store, close: () => store.close() },
+  });
+  process.stdout.write(`rgchat (memory store, ${config.transport.kind}) listening on ws://${config.transport.host}:${app.port}/ (pid ${process.pid})\n`);
+  const stop = () => void app.close().finally(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`memory server failed: ${(e as Error).message}\n`);
+  const detail = e instanceof ConfigError ? `\n${e.problems.map((p) => `  ${p}`).join('\n')}` : '';
+  process.stderr.write(`memory server failed: ${(e as Error).message}${detail}\n`);
   process.exit(1);
 });
