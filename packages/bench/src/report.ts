@@ -90,7 +90,8 @@ export function commonWarnings(r: BenchReport): string[] {
   return w;
 }
 
-const pct = (cores: number) => `${Math.round(cores * 1000) / 10}%`;
+/** A share (1 = all of it) as a percentage with one decimal: 0.1234 -> "12.3%". */
+export const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
 const kb = (bytes: number) => `${Math.round(bytes / 102.4) / 10} KiB`;
 const mib = (bytes: number) => `${Math.round(bytes / 104857.6) / 10} MiB`;
 const n = (x: number) => x.toLocaleString('en-US');

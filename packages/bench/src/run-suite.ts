@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { UsageError } from './args';
-import { parseJsonLine, type BenchReport } from './report';
+import { parseJsonLine, pct, type BenchReport } from './report';
 import { figuresOf, formatTable, medianFigures, ratiosToBaseline, type Ratios, type RunFigures } from './suite/compare';
 import { startServerProcess } from './suite/server-process';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions, type SuiteTarget } from './suite/suite-args';
@@ -101,13 +101,12 @@ async function main(argv: readonly string[]): Promise<number> {
   for (let run = 1; run <= o.repeat; run++) {
     for (const [i, t] of o.targets.entries()) {
       const result = results[i]!;
-      const pct = (steal: number) => `${Math.round(steal * 1000) / 10}%`;
       const outcome = await runUntilQuiet(
         () => runOnce(o, t, run),
         (r) => r.report.toolUsage.machineSteal,
         o.maxSteal,
         o.maxRedos,
-        (_discarded, steal) => process.stdout.write(`discarded ${t.name} run ${run}: hypervisor steal ${pct(steal)} > ${(o.maxSteal ?? 0) * 100}%; running it again\n`),
+        (_discarded, steal) => process.stdout.write(`discarded ${t.name} run ${run}: hypervisor steal ${pct(steal)} > ${pct(o.maxSteal ?? 0)}; running it again\n`),
       );
       result.serverCommand = outcome.kept.serverCommand;
       result.reports.push(outcome.kept.report);
@@ -126,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
 
   const discarded = results.reduce((n, r) => n + r.discarded.length, 0);
-  const stealNote = o.maxSteal === null ? '' : `; runs with hypervisor steal > ${o.maxSteal * 100}% redone (${discarded} discarded)`;
+  const stealNote = o.maxSteal === null ? '' : `; runs with hypervisor steal > ${pct(o.maxSteal)} redone (${discarded} discarded)`;
   process.stdout.write(`\n== comparison (medians of ${o.repeat} run${o.repeat > 1 ? 's' : ''}; ratios = server / baseline${stealNote}) ==\n`);
   process.stdout.write(`${formatTable(results.map((r, i) => ({ name: r.name, figures: figures[i]!, ratios: r.ratios })))}\n`);
   for (const [i, r] of results.entries()) {

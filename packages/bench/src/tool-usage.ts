@@ -48,6 +48,7 @@ export function startToolMeter(): ToolMeter {
       const cpu = process.cpuUsage(cpu0);
       const cpuS = (cpu.user + cpu.system) / 1e6;
       const wallS = (performance.now() - t0) / 1000;
+      const steal = stealShare(machine0, sampleMachineCpu());
       const cpuCores = wallS > 0 ? cpuS / wallS : 0;
       result = {
         cpuS: round(cpuS, 3),
@@ -56,10 +57,7 @@ export function startToolMeter(): ToolMeter {
         eventLoopDelayP99Ms: delayMs(delay.percentile(99)),
         eventLoopDelayMaxMs: delayMs(delay.max),
         rssBytes: process.memoryUsage.rss(),
-        machineSteal: (() => {
-          const share = stealShare(machine0, sampleMachineCpu());
-          return share === null ? null : round(share, 4);
-        })(),
+        machineSteal: steal === null ? null : round(steal, 4),
       };
       return result;
     },

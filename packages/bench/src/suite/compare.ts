@@ -1,4 +1,4 @@
-import type { BenchReport } from '../report';
+import { pct, type BenchReport } from '../report';
 
 /** One run's figures that the comparison uses. */
 export interface RunFigures {
@@ -89,7 +89,7 @@ export function formatTable(rows: ReadonlyArray<{ name: string; figures: RunFigu
     x ? String(x.cpuPerDelivery ?? 'n/a') : '1 (ref)',
     x ? String(x.p99 ?? 'n/a') : '1 (ref)',
     `${f.toolCpuCores}${f.toolSaturated ? ' SATURATED' : ''}`,
-    f.machineSteal === null ? 'n/a' : `${Math.round(f.machineSteal * 1000) / 10}%`,
+    f.machineSteal === null ? 'n/a' : pct(f.machineSteal),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)) + 2);
   return [head, ...lines].map((l) => l.map((c, i) => pad(c, widths[i]!)).join('').trimEnd()).join('\n');
