@@ -14,6 +14,15 @@ export interface Connection {
   ping(): void;
   /** Drops the socket at once, without a closing handshake (dead peers). */
   terminate(): void;
+  /**
+   * Stops reading inbound frames until `resumeReading` (TCP backpressure on
+   * the peer), so a connection whose admitted requests pile up costs no more
+   * memory. Optional: a transport that cannot pause leaves it out, and core
+   * closes such a connection once its queue passes a hard bound. Idempotent.
+   */
+  pauseReading?(): void;
+  /** Reads inbound frames again after `pauseReading`. Idempotent. */
+  resumeReading?(): void;
   /** Peer address as the transport saw it (after any trusted proxy header). */
   readonly remoteAddress: string;
   /** The upgrade request's Origin header, if any. */
