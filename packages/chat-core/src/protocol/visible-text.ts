@@ -44,15 +44,15 @@ const JOINING = String.raw`\p{sc=Arab}\p{sc=Syrc}\p{sc=Nkoo}\p{sc=Mong}\p{sc=Man
 
 /**
  * ZWNJ/ZWJ where they change what is drawn, so they hide nothing: ZWJ inside
- * an emoji ZWJ sequence; either after a combining mark, standing in for RFC
- * 5892's "after a virama" (Indic conjuncts; JS regexes cannot read the
- * combining class); either between two letters of a joining script (Persian
- * words). Between Latin letters, say, a joiner changes nothing visible and
+ * an emoji ZWJ sequence; either after a nonspacing or spacing mark other than
+ * a variation selector, standing in for RFC 5892's "after a virama" (Indic
+ * conjuncts; JS regexes cannot read the combining class); either between two
+ * letters of a joining script (Persian words). Between Latin letters, say, a joiner changes nothing visible and
  * would make "al\u200Dice" a second "alice".
  */
 const JOINER_IN_CONTEXT = new RegExp(
   String.raw`(?<=\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?)\u200D(?=\p{Extended_Pictographic})` +
-    String.raw`|(?<=\p{M})[\u200C\u200D]` +
+    String.raw`|(?<=[\p{Mn}\p{Mc}])(?<!\p{Variation_Selector})[\u200C\u200D]` +
     String.raw`|(?<=[${JOINING}]\p{M}*)[\u200C\u200D](?=\p{M}*[${JOINING}])`,
   'gu',
 );
