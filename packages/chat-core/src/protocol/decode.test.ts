@@ -1,6 +1,7 @@
 import { createLimits } from '../limits';
 import { createDecoder } from './decode';
 import { slugify, stripControlsKeepLines, wellFormed } from './text';
+import { hasVisibleCharacter, stripHiddenFormatting } from './visible-text';
 
 const d = createDecoder(createLimits());
 const ok = (frame: unknown) => {
@@ -194,7 +195,10 @@ describe('fast paths agree with the full rules', () => {
   // decode skips the schemas for canonical room ids and printable-ASCII text;
   // the result must be what the schemas' normalisation gives, for every input.
   const roomIds = ['lobby', 'a', '0', '_', 'a-b', 'a_b-c9', '-a', 'a-', 'a--b', '--', '-', 'A', 'a b', 'a.b', 'é', 'ａ', 'a\u0000', ' a', 'a\t', repeat('x', 256), repeat('x', 257)];
-  const texts = ['hi', ' hi ', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./', 'a  b', ' ', '\t', 'a\tb', 'a\nb', '\u007f', 'é', 'a\u0085', repeat('x', 400), ` ${repeat('x', 400)} `, repeat('x', 401), ` ${repeat(' ', 800)} `, repeat(' ', 900) + 'x'];
+  const texts = ['hi', ' hi ', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./', 'a  b', ' ', '\t', 'a\tb', 'a\nb', '\u007f', 'é', 'a\u0085', repeat('x', 400), ` ${repeat('x', 400)} `, repeat('x', 401), ` ${repeat(' ', 800)} `, repeat(' ', 900) + 'x',
+    // Invisible-only, bidi and tag cases (issue #10): none is printable ASCII, so all take the full rules.
+    '\u200d', ' \u3164 ', '\u2800', '\u{e0068}\u{e0069}', 'a\u{e0068}', '\u202eabc', 'x\u2066y\u2069', '\u202e', '\u200f', 'a\u200fb', '\u0301',
+    '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}', '\u05e9\u05dc\u05d5\u05dd', ` ${repeat('\u200b', 5)} `, `\u202e${repeat('x', 400)}`];
 
   test('room ids', () => {
     for (const roomId of roomIds) {
@@ -207,9 +211,9 @@ describe('fast paths agree with the full rules', () => {
   });
   test('texts', () => {
     for (const text of texts) {
-      const want = stripControlsKeepLines(wellFormed(text)).trim();
+      const want = stripHiddenFormatting(stripControlsKeepLines(wellFormed(text))).trim();
       const frame = { type: 'send_message', roomId: 'lobby', message: { text } };
-      if (want === '' || [...want].length > 400) expect(err(frame).code).toBe('INVALID_MESSAGE');
+      if (!hasVisibleCharacter(want) || [...want].length > 400) expect(err(frame).code).toBe('INVALID_MESSAGE');
       else expect(ok(frame)).toMatchObject({ text: want });
     }
   });

@@ -3,6 +3,7 @@ import { ChatError, ErrorCode } from '../error-codes';
 import type { Limits } from '../limits';
 import { MESSAGE_TYPES, PROTOCOL, REQUEST_TYPES, type Request, type RequestType } from './frames';
 import { CONTROL, WHITESPACE_OR_INVISIBLE, codePointLength, slugify, stripControlsKeepLines, wellFormed } from './text';
+import { displayNameProblem, hasVisibleCharacter, stripHiddenFormatting } from './visible-text';
 
 /** Longest room id accepted from a client; ids of valid rooms are far shorter. */
 const MAX_ROOM_ID_INPUT = 256;
@@ -23,13 +24,22 @@ const maxCodePoints = (max: number, what: string) =>
 
 /** Field schemas, built once from the limits. Each output is already normalised. */
 function createFieldSchemas(limits: Limits) {
+  // Names and room names are prepared as RFC 8266 nicknames (NFKC, which also
+  // maps full- and half-width forms; case kept), then checked for anything
+  // that hides (visible-text.ts). Spaces are refused in names, as the seed says.
+  const displayable = (subject: string) =>
+    v.rawCheck<string>(({ dataset, addIssue }) => {
+      const problem = dataset.typed ? displayNameProblem(dataset.value) : undefined;
+      if (problem !== undefined) addIssue({ message: `${subject} ${problem}` });
+    });
   const name = v.pipe(
     v.string('Name must be a string.'),
-    v.transform(wellFormed),
+    v.transform((s) => wellFormed(s).normalize('NFKC')),
     v.trim(),
     v.nonEmpty('Name cannot be empty.'),
     v.check((s) => !WHITESPACE_OR_INVISIBLE.test(s), 'Names cannot contain spaces.'),
     v.check((s) => !CONTROL.test(s), 'Names cannot contain control characters.'),
+    displayable('Names'),
     maxCodePoints(limits.maxNameLength, 'Name'),
   );
   const avatarId = v.pipe(
@@ -38,8 +48,9 @@ function createFieldSchemas(limits: Limits) {
   );
   const roomName = v.pipe(
     v.string('Room name must be a string.'),
-    v.transform((s) => stripControlsKeepLines(wellFormed(s)).replace(/\s+/gu, ' ').trim()),
+    v.transform((s) => stripControlsKeepLines(wellFormed(s)).normalize('NFKC').replace(/\s+/gu, ' ').trim()),
     v.nonEmpty('Room name cannot be empty.'),
+    displayable('Room names'),
     maxCodePoints(limits.maxRoomNameLength, 'Room name'),
     v.transform((display) => ({ name: display, id: slugify(display) })),
     v.check((r) => r.id.length > 0, 'Room name must contain at least one letter or digit.'),
@@ -54,8 +65,11 @@ function createFieldSchemas(limits: Limits) {
     v.string('Message text must be a string.'),
     // Cheap guard before any work on a huge string (UTF-16 units >= code points).
     v.maxLength(limits.maxMessageLength * 8, `Message must be at most ${limits.maxMessageLength} characters.`),
-    v.transform((s) => stripControlsKeepLines(wellFormed(s)).trim()),
+    // Directional overrides and stray tag characters are dropped, like other
+    // control characters, rather than refused: see visible-text.ts.
+    v.transform((s) => stripHiddenFormatting(stripControlsKeepLines(wellFormed(s))).trim()),
     v.nonEmpty('Message cannot be empty.'),
+    v.check(hasVisibleCharacter, 'Message must contain visible text.'),
     maxCodePoints(limits.maxMessageLength, 'Message'),
   );
   const messageType = v.picklist(MESSAGE_TYPES, 'Message type must be "message" or "emote".');
