@@ -19,7 +19,7 @@ import { createRequestHandlers, sendFrame } from './request-handlers';
 import { createRoomDirectory } from './room-directory';
 import { createRoomFeed } from './room-feed';
 import type { Session } from './session';
-import { createStoreGuard } from './with-timeout';
+import { createStoreGuard } from './store-guard';
 import { ROOM_LIST_TOPIC } from './wire';
 
 export interface ChatServerDeps {

@@ -9,7 +9,7 @@ import { PROTOCOL, type Request, type ServerFrame } from './protocol/frames';
 import type { RoomDirectory } from './room-directory';
 import type { RoomFeed } from './room-feed';
 import type { Session } from './session';
-import type { StoreGuard } from './with-timeout';
+import type { StoreGuard } from './store-guard';
 import { ROOM_LIST_TOPIC, toWireMessage } from './wire';
 
 export interface HandlerDeps {
