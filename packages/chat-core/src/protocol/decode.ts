@@ -112,7 +112,7 @@ export interface Decoder {
   decode(data: string, features?: ReadonlySet<string>): Decoded;
 }
 
-/** A decoder for `table`'s requests (default: rg-chat-v1 and the extensions), with fields checked against `limits`. */
+/** A decoder for `table`'s requests (default: every request core serves, `request-table.ts`), with fields checked against `limits`. */
 export function createDecoder(limits: Limits, table: RequestTable = requestTable): Decoder {
   const f = createFieldSchemas(limits);
   const rows = new Map<string, AnyRequestSpec>(table.map((spec) => [spec.type, spec]));
