@@ -332,7 +332,7 @@ describe('rate limit', () => {
     expect(a.c.closedWith).toBeUndefined();
   });
 
-  test('too many requests outstanding on a slow store are refused, not queued without bound', async () => {
+  test('requests outstanding on a slow store beyond maxPendingRequests are queued with reading paused, not refused', async () => {
     const store = createMemoryStore();
     const { member, clock } = await setup({ limits: { maxPendingRequests: 3, rateLimitBurst: 100 } }, store);
     const a = await member('alice', 'r');
@@ -342,15 +342,18 @@ describe('rate limit', () => {
       return new Promise(() => {});
     };
     for (let i = 0; i < 10; i++) a.send({ type: 'send_message', roomId: 'r', message: { text: `${i}` } });
-    // Three sends in flight at the store (the cap), seven refused at once.
-    expect(calls).toBe(3);
-    expect(a.c.framesOf('error').filter((f) => f.code === 'RATE_LIMITED')).toHaveLength(7);
+    // All ten admitted by the token bucket reach the store; the reader is paused instead.
+    expect(calls).toBe(10);
+    expect(a.c.framesOf('error')).toHaveLength(0);
+    expect(a.c.paused).toBe(true);
     a.send({ type: 'ping', ts: 1 });
-    expect(last(a.c)).toMatchObject({ type: 'error', code: 'RATE_LIMITED', requestType: 'ping' });
+    expect(a.c.framesOf('pong')).toHaveLength(0);
     clock.advance(5_000);
     await flush();
-    // The store timeout settled the three; the connection takes requests again.
-    expect(a.c.framesOf('error').filter((f) => f.code === 'STORE_UNAVAILABLE')).toHaveLength(3);
+    // The store timeout settled the ten; the ping behind them is answered and reading resumes.
+    expect(a.c.framesOf('error').filter((f) => f.code === 'STORE_UNAVAILABLE')).toHaveLength(10);
+    expect(last(a.c)).toEqual({ type: 'pong', ts: 1 });
+    expect(a.c.paused).toBe(false);
     a.send({ type: 'ping', ts: 2 });
     expect(last(a.c)).toEqual({ type: 'pong', ts: 2 });
   });

@@ -1,11 +1,12 @@
+import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
-import { createHeartbeat } from './heartbeat';
+import { sweepHeartbeats } from './heartbeat-sweep';
 import { createLimits, type Limits } from './limits';
 import { createMemoryBus } from './memory-bus';
 import { createMemoryFanout } from './memory-fanout';
 import { createOriginPolicy } from './origin-policy';
-import type { Bus, BusEvent } from './ports/bus';
+import type { Bus } from './ports/bus';
 import type { Cancel, Clock } from './ports/clock';
 import type { Connection, ConnectionEvents } from './ports/connection';
 import type { Fanout } from './ports/fanout';
@@ -13,13 +14,15 @@ import type { Ids } from './ports/ids';
 import { silentLog, type Log } from './ports/log';
 import type { ChatStore } from './ports/store';
 import { createDecoder } from './protocol/decode';
-import type { Request, WireRoom } from './protocol/frames';
-import { createTokenBucket } from './rate-limit';
-import { createRequestHandlers, sendFrame } from './request-handlers';
+import type { WireRoom } from './protocol/frames';
+import type { RequestContext } from './request-context';
+import type { RequestJob } from './request-spec';
 import { createRoomDirectory } from './room-directory';
 import { createRoomFeed } from './room-feed';
-import type { Session } from './session';
-import { createStoreGuard } from './with-timeout';
+import { createRoomMembership } from './room-membership';
+import { createSession, type Session } from './session';
+import { sendError } from './session-frames';
+import { createStoreGuard } from './store-guard';
 import { ROOM_LIST_TOPIC } from './wire';
 
 export interface ChatServerDeps {
@@ -72,35 +75,20 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const guard = createStoreGuard(clock, limits.storeTimeoutMs, log);
   const directory = createRoomDirectory(fanout, clock, limits.roomListIntervalMs);
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
-  const handlers = createRequestHandlers({ store, guard, bus, fanout, clock, ids, limits, directory, feed });
+  const rooms = createRoomMembership({ store, guard, directory, feed });
+  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms };
   const sessions = new Set<Session>();
   const stops: Cancel[] = [];
   let closed = false;
 
-  function onBus(event: BusEvent): void {
-    switch (event.kind) {
-      case 'message':
-        directory.upsert(event.room);
-        feed.deliver(event.message);
-        return;
-      case 'room':
-        directory.upsert(event.room);
-        return;
-      case 'resync':
-        guard('listRooms', () => store.listRooms()).then(
-          (rooms) => directory.replaceAll(rooms),
-          () => log('warn', 'room list resync failed'),
-        );
-        feed.resync();
-        return;
-    }
+  function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
+    // Checked when the request's turn comes: a hello queued before it counts.
+    if (spec.needsHello && !s.greeted) throw new ChatError(ErrorCode.HELLO_REQUIRED, 'Send hello first.');
+    return spec.handle(ctx, s, request);
   }
 
-  function sendError(s: Session, error: ChatError, requestType: string | null): void {
-    sendFrame(s, { type: 'error', code: error.code, message: error.message, requestType });
-  }
-
-  function fail(s: Session, err: unknown, requestType: string): void {
+  function failed(s: Session, job: RequestJob, err: unknown): void {
+    const requestType = job.request.type;
     if (isChatError(err)) return sendError(s, err, requestType);
     // A bug, not bad input: say nothing specific to the client, everything to the log.
     log('error', 'request failed unexpectedly', { connId: s.id, requestType, err: String(err), stack: (err as Error)?.stack });
@@ -108,78 +96,10 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     s.connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 
-  function handle(s: Session, r: Request): void | Promise<void> {
-    if (!s.greeted && r.type !== 'hello' && r.type !== 'ping') {
-      throw new ChatError(ErrorCode.HELLO_REQUIRED, 'Send hello first.');
-    }
-    // The switch narrows each request to its handler's type.
-    switch (r.type) {
-      case 'hello': return handlers.hello(s, r);
-      case 'set_profile': return handlers.set_profile(s, r);
-      case 'create_room': return handlers.create_room(s, r);
-      case 'join_room': return handlers.join_room(s, r);
-      case 'send_message': return handlers.send_message(s, r);
-      case 'ping': return handlers.ping(s, r);
-    }
-  }
-
-  /** Handles requests in arrival order per connection, so a send after a join sees the join. */
-  function run(s: Session, r: Request): void {
-    let pending: void | Promise<void>;
-    try {
-      pending = handle(s, r);
-    } catch (e) {
-      return fail(s, e, r.type);
-    }
-    if (!pending) return;
-    if (r.type === 'send_message') {
-      // Already queued in the store, which keeps call order: the next request
-      // need not wait for the commit (see Session.inflight).
-      s.inflight++;
-      pending.then(
-        () => {
-          s.inflight--;
-          pump(s);
-        },
-        (e: unknown) => {
-          s.inflight--;
-          fail(s, e, r.type);
-          pump(s);
-        },
-      );
-      return;
-    }
-    s.busy = true;
-    pending.then(
-      () => next(s),
-      (e: unknown) => {
-        fail(s, e, r.type);
-        next(s);
-      },
-    );
-  }
-
-  function next(s: Session): void {
-    s.busy = false;
-    pump(s);
-  }
-
-  /**
-   * Sends may overlap each other; anything else waits until the sends
-   * before it are stored, so e.g. a join after a send still sees the sender
-   * in the room when its message is broadcast.
-   */
-  function canRun(s: Session, r: Request): boolean {
-    return !s.busy && (s.inflight === 0 || r.type === 'send_message');
-  }
-
-  function pump(s: Session): void {
-    while (!s.closed) {
-      const r = s.queue[0];
-      if (!r || !canRun(s, r)) return;
-      s.queue.shift();
-      run(s, r);
-    }
+  function overflow(s: Session): void {
+    log('info', 'request queue over its hard bound; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress });
+    s.connection.close(CloseCode.TRY_AGAIN_LATER, 'too many queued requests');
+    onClosed(s, CloseCode.TRY_AGAIN_LATER);
   }
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
@@ -188,24 +108,20 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     if (isBinary) {
       return sendError(s, new ChatError(ErrorCode.INVALID_REQUEST, 'Binary frames are not supported; send JSON text.'), null);
     }
-    const decoded = decoder.decode(data);
+    const decoded = decoder.decode(data, s.features);
     if (!decoded.ok) return sendError(s, decoded.error, decoded.requestType);
-    const r = decoded.request;
     if (!s.bucket.take(clock.now())) {
-      return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down.'), r.type);
+      return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down.'), decoded.request.type);
     }
-    if (s.queue.length + s.inflight >= limits.maxPendingRequests) {
-      return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests waiting; slow down.'), r.type);
-    }
-    if (s.queue.length === 0 && canRun(s, r)) return run(s, r);
-    s.queue.push(r);
+    // Admitted: queued and served in order, never refused for queue length.
+    s.requests.push(decoded);
   }
 
   function onClosed(s: Session, code: number): void {
     if (s.closed) return;
     s.closed = true;
-    s.queue.length = 0;
-    handlers.leaveRoom(s);
+    s.requests.close();
+    rooms.leave(s);
     fanout.unsubscribe(s.connection, ROOM_LIST_TOPIC);
     sessions.delete(s);
     log('info', 'disconnect', {
@@ -217,19 +133,6 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     });
   }
 
-  function sweep(): void {
-    for (const s of sessions) {
-      if (s.heartbeat.beat() === 'ping') {
-        s.connection.ping();
-        continue;
-      }
-      log('info', 'peer missed heartbeat; dropping', { connId: s.id, remoteAddress: s.connection.remoteAddress });
-      s.connection.terminate();
-      // Transports report the close too; this makes sure the session goes even if one does not.
-      onClosed(s, 1006);
-    }
-  }
-
   return {
     limits,
     acceptsOrigin,
@@ -239,28 +142,13 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     async start() {
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
-      stops.push(bus.subscribe(onBus));
+      stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
       directory.start();
-      stops.push(clock.every(limits.heartbeatMs, sweep));
+      stops.push(clock.every(limits.heartbeatMs, () => sweepHeartbeats(sessions, log, onClosed)));
     },
 
     open(connection) {
-      const now = clock.now();
-      const s: Session = {
-        id: ids.connectionId(),
-        connection,
-        openedAt: now,
-        bucket: createTokenBucket(limits.rateLimitPerSec, limits.rateLimitBurst, now),
-        heartbeat: createHeartbeat(),
-        profile: { name: `guest${1000 + ids.randomInt(9000)}`, avatarId: 0 },
-        greeted: false,
-        sessionId: undefined,
-        roomId: undefined,
-        queue: [],
-        busy: false,
-        inflight: 0,
-        closed: false,
-      };
+      const s = createSession(connection, { clock, ids, limits, serve, failed, overflow });
       if (closed) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;

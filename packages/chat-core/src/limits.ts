@@ -25,14 +25,21 @@ const limitsSchema = v.strictObject({
   roomListIntervalMs: positiveInt(60_000),
   /** A store call slower than this fails the request with STORE_UNAVAILABLE. Default 5000. */
   storeTimeoutMs: positiveInt(600_000),
-  /** Requests a connection may have waiting behind a slow one before it is told RATE_LIMITED. Default 32. */
-  maxPendingRequests: positiveInt(10_000),
+  /**
+   * A memory bound, not a rate limit: when a connection's admitted requests
+   * (waiting plus in flight) reach this many, core pauses reading it and
+   * resumes at half; a connection that cannot pause is closed with 1013 past
+   * four times this. Admitted requests are never refused for queue length.
+   * Default `max(64, rateLimitBurst)`, so a full burst never pauses.
+   */
+  maxPendingRequests: positiveInt(1_000_000),
   /** How long a gap in a room's message order may wait for the bus before it is read from the store. Default 250. */
   gapFillMs: positiveInt(60_000),
 });
 
 export type Limits = Readonly<v.InferOutput<typeof limitsSchema>>;
 
+/** Every limit's default; `maxPendingRequests` is the one for the default burst (see `createLimits`). */
 export const defaultLimits: Limits = Object.freeze({
   maxNameLength: 24,
   maxRoomNameLength: 40,
@@ -45,16 +52,23 @@ export const defaultLimits: Limits = Object.freeze({
   sendBudgetBytes: 1024 * 1024,
   roomListIntervalMs: 1000,
   storeTimeoutMs: 5000,
-  maxPendingRequests: 32,
+  maxPendingRequests: 64,
   gapFillMs: 250,
 });
 
+/** `maxPendingRequests` when not overridden: a whole burst fits without pausing. */
+const pendingFor = (rateLimitBurst: unknown): number =>
+  typeof rateLimitBurst === 'number' ? Math.max(64, rateLimitBurst) : defaultLimits.maxPendingRequests;
+
 /**
  * The one place limits are validated. Throws a RangeError naming every bad
- * field; the result is frozen and trusted everywhere else.
+ * field; the result is frozen and trusted everywhere else. An unset
+ * `maxPendingRequests` follows `rateLimitBurst` (see its doc).
  */
 export function createLimits(overrides: Partial<Limits> = {}): Limits {
-  const result = v.safeParse(limitsSchema, { ...defaultLimits, ...overrides });
+  const merged = { ...defaultLimits, ...overrides };
+  if (overrides.maxPendingRequests === undefined) merged.maxPendingRequests = pendingFor(merged.rateLimitBurst);
+  const result = v.safeParse(limitsSchema, merged);
   if (!result.success) {
     const problems = result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`);
     throw new RangeError(`invalid limits: ${problems.join('; ')}`);

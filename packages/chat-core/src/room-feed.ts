@@ -3,7 +3,7 @@ import type { Connection } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
 import type { MessageRecord, MessageStore } from './ports/store';
-import type { StoreGuard } from './with-timeout';
+import type { StoreGuard } from './store-guard';
 import { messageFrame, roomTopic } from './wire';
 
 /** A join whose history read is in flight; it collects what the room delivers meanwhile. */

@@ -1,7 +1,12 @@
-import type { Heartbeat } from './heartbeat';
+import { createHeartbeat, type Heartbeat } from './heartbeat';
+import type { Limits } from './limits';
+import type { Clock } from './ports/clock';
 import type { Connection } from './ports/connection';
-import type { Profile, Request } from './protocol/frames';
-import type { TokenBucket } from './rate-limit';
+import type { Ids } from './ports/ids';
+import type { Profile } from './protocol/frames';
+import { createTokenBucket, type TokenBucket } from './rate-limit';
+import { createRequestScheduler, type RequestScheduler } from './request-scheduler';
+import type { RequestJob } from './request-spec';
 
 /** Core's state for one connection. */
 export interface Session {
@@ -13,17 +18,64 @@ export interface Session {
   profile: Profile;
   /** `hello` received: the client gets room lists from now on. */
   greeted: boolean;
+  /** Extension features negotiated in `hello.features`; empty for a plain rg-chat-v1 connection. */
+  features: ReadonlySet<string>;
+  /**
+   * `hello.sessionId`. The extensions make it an author key, so it is a
+   * secret: never log it or send it to anyone.
+   */
   sessionId: string | undefined;
   /** The one room this connection is in (rg-chat-v1 allows one at a time). */
   roomId: string | undefined;
-  /** Requests waiting for an earlier, asynchronous one to finish; handled in arrival order. */
-  readonly queue: Request[];
-  busy: boolean;
-  /**
-   * send_message requests handed to the store and not settled yet. They do
-   * not hold up later requests: the store appends in call order, so a burst
-   * from one socket shares one group commit instead of one commit each.
-   */
-  inflight: number;
+  /** Admitted requests, served in arrival order (see request-scheduler.ts). */
+  readonly requests: RequestScheduler<RequestJob>;
   closed: boolean;
+}
+
+/** What a connection without negotiated features has. */
+export const NO_FEATURES: ReadonlySet<string> = new Set();
+
+/** The display name of a client that gave none (or an invalid one), as in the seed. */
+export const guestName = (ids: Ids): string => `guest${1000 + ids.randomInt(9000)}`;
+
+/** What a new session's request queue calls back into the server for. */
+export interface SessionServer {
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly limits: Limits;
+  /** Serves one admitted request (its turn has come). */
+  serve(s: Session, job: RequestJob): void | Promise<void>;
+  /** A request threw or rejected. */
+  failed(s: Session, job: RequestJob, error: unknown): void;
+  /** The queue passed its hard bound (see `SchedulerFlow.overflow`). */
+  overflow(s: Session): void;
+}
+
+/** A fresh, not yet greeted session for `connection`, with a guest name and a full token bucket. */
+export function createSession(connection: Connection, server: SessionServer): Session {
+  const { clock, ids, limits } = server;
+  const now = clock.now();
+  const s: Session = {
+    id: ids.connectionId(),
+    connection,
+    openedAt: now,
+    bucket: createTokenBucket(limits.rateLimitPerSec, limits.rateLimitBurst, now),
+    heartbeat: createHeartbeat(),
+    profile: { name: guestName(ids), avatarId: 0 },
+    greeted: false,
+    features: NO_FEATURES,
+    sessionId: undefined,
+    roomId: undefined,
+    requests: createRequestScheduler<RequestJob>(
+      { run: (job) => server.serve(s, job), overlaps: (job) => job.spec.pipelines, failed: (job, e) => server.failed(s, job, e) },
+      {
+        maxPending: limits.maxPendingRequests,
+        pause: connection.pauseReading && (() => connection.pauseReading?.()),
+        resume: connection.resumeReading && (() => connection.resumeReading?.()),
+        overflow: () => server.overflow(s),
+      },
+    ),
+    closed: false,
+  };
+  return s;
 }

@@ -8,6 +8,7 @@ import { dropClients } from './chat-client';
 import { describeDurabilityEndToEnd } from './e2e-durability';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
+import { describePipeliningEndToEnd } from './e2e-pipelining';
 import { describeProtocolEndToEnd } from './e2e-protocol';
 import type { EndToEndContext } from './end-to-end-context';
 
@@ -49,5 +50,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describeHeartbeatEndToEnd(ctx);
     describeLoggingEndToEnd(ctx);
     describeDurabilityEndToEnd(ctx);
+    describePipeliningEndToEnd(ctx);
   });
 }

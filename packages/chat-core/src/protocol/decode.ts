@@ -1,13 +1,16 @@
 import * as v from 'valibot';
 import { ChatError, ErrorCode } from '../error-codes';
 import type { Limits } from '../limits';
-import { MESSAGE_TYPES, PROTOCOL, REQUEST_TYPES, type Request, type RequestType } from './frames';
+import { requestTable, type Request, type RequestTable } from '../request-table';
+import type { AnyRequestSpec } from '../request-spec';
+import { NO_FEATURES } from '../session';
+import { MESSAGE_TYPES } from './frames';
+import { isObject, own, type JsonObject } from './json-object';
 import { CONTROL, WHITESPACE_OR_INVISIBLE, codePointLength, slugify, stripControlsKeepLines, wellFormed } from './text';
 import { displayNameProblem, hasVisibleCharacter, stripHiddenFormatting } from './visible-text';
 
 /** Longest room id accepted from a client; ids of valid rooms are far shorter. */
 const MAX_ROOM_ID_INPUT = 256;
-const MAX_SESSION_ID = 128;
 
 // Fast paths for the input almost every frame carries, which the schemas
 // would return unchanged: a room id as room_list gave it, and plain ASCII
@@ -77,6 +80,23 @@ function createFieldSchemas(limits: Limits) {
 }
 
 type Schema<T> = v.GenericSchema<unknown, T>;
+type FieldSchemas = ReturnType<typeof createFieldSchemas>;
+
+/**
+ * What a request's decoder (`RequestSpec.decode`) reads its fields with:
+ * the schemas built from the limits, and the fast paths that agree with them.
+ */
+export interface FieldReader {
+  readonly schemas: FieldSchemas;
+  /** Parses one field; a failure throws a ChatError with `code` and the schema's message. */
+  field<T>(schema: Schema<T>, value: unknown, code: ErrorCode): T;
+  /** Like `field`, but a bad value yields undefined (hello falls back instead of failing). */
+  lenient<T>(schema: Schema<T>, value: unknown): T | undefined;
+  /** A room id, normalised; INVALID_ROOM. */
+  roomId(value: unknown): string;
+  /** Message text, normalised; INVALID_MESSAGE. */
+  text(value: unknown): string;
+}
 
 /** Parses one field; a failure becomes a ChatError with the field's code. */
 function field<T>(schema: Schema<T>, value: unknown, code: ErrorCode): T {
@@ -91,30 +111,25 @@ function lenient<T>(schema: Schema<T>, value: unknown): T | undefined {
   return r.success ? r.output : undefined;
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** Own property only: `__proto__` or `constructor` in a frame are plain data. */
-const own = (o: Record<string, unknown>, key: string): unknown =>
-  Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
-
 export type Decoded =
-  | { readonly ok: true; readonly request: Request }
+  | { readonly ok: true; readonly request: Request; readonly spec: AnyRequestSpec }
   /** `requestType` is the frame's `type` when it had a string one, for the error reply. */
   | { readonly ok: false; readonly error: ChatError; readonly requestType: string | null };
 
 export interface Decoder {
   /**
-   * Turns one inbound text frame into a validated, normalised request, or the
-   * ChatError to answer with (BAD_JSON, INVALID_REQUEST, UNKNOWN_TYPE or a
-   * field's code).
+   * Turns one inbound text frame into a validated, normalised request and
+   * the table row that serves it, or the ChatError to answer with (BAD_JSON,
+   * INVALID_REQUEST, UNKNOWN_TYPE or a field's code). A row whose feature is
+   * not in `features` (default none) is UNKNOWN_TYPE, as a type no row names.
    */
-  decode(data: string): Decoded;
+  decode(data: string, features?: ReadonlySet<string>): Decoded;
 }
 
-export function createDecoder(limits: Limits): Decoder {
+/** A decoder for `table`'s requests (default: every request core serves, `request-table.ts`), with fields checked against `limits`. */
+export function createDecoder(limits: Limits, table: RequestTable = requestTable): Decoder {
   const f = createFieldSchemas(limits);
-  const isRequestType = (t: string): t is RequestType => (REQUEST_TYPES as readonly string[]).includes(t);
+  const rows = new Map<string, AnyRequestSpec>(table.map((spec) => [spec.type, spec]));
 
   const roomIdOf = (value: unknown): string =>
     typeof value === 'string' && value.length <= MAX_ROOM_ID_INPUT && CANONICAL_ROOM_ID.test(value)
@@ -129,7 +144,9 @@ export function createDecoder(limits: Limits): Decoder {
     return field(f.text, value, ErrorCode.INVALID_MESSAGE);
   };
 
-  function parse(data: string): Record<string, unknown> {
+  const read: FieldReader = { schemas: f, field, lenient, roomId: roomIdOf, text: textOf };
+
+  function parse(data: string): JsonObject {
     let json: unknown;
     try {
       json = JSON.parse(data);
@@ -140,69 +157,20 @@ export function createDecoder(limits: Limits): Decoder {
     return json;
   }
 
-  function build(type: RequestType, o: Record<string, unknown>): Request {
-    switch (type) {
-      case 'hello': {
-        const protocol = own(o, 'protocol');
-        if (protocol !== undefined && protocol !== PROTOCOL) {
-          throw new ChatError(ErrorCode.UNSUPPORTED_PROTOCOL, `Only "${PROTOCOL}" is supported.`);
-        }
-        const rawSession = own(o, 'sessionId');
-        const profile = own(o, 'profile');
-        const p = isObject(profile) ? profile : {};
-        const resume = own(o, 'resumeRoomId');
-        return {
-          type,
-          sessionId: typeof rawSession === 'string' ? wellFormed(rawSession).slice(0, MAX_SESSION_ID) : undefined,
-          name: lenient(f.name, own(p, 'name')),
-          avatarId: lenient(f.avatarId, own(p, 'avatarId')),
-          resumeRoomId: resume === undefined || resume === null ? undefined : lenient(f.roomId, resume),
-        };
-      }
-      case 'set_profile': {
-        // Flat as in the seed; a nested `profile` like hello's is accepted too.
-        const nested = own(o, 'profile');
-        const src = own(o, 'name') === undefined && own(o, 'avatarId') === undefined && isObject(nested) ? nested : o;
-        const name = own(src, 'name');
-        const avatarId = own(src, 'avatarId');
-        return {
-          type,
-          name: name === undefined ? undefined : field(f.name, name, ErrorCode.INVALID_NAME),
-          avatarId: avatarId === undefined ? undefined : field(f.avatarId, avatarId, ErrorCode.INVALID_AVATAR),
-        };
-      }
-      case 'create_room': {
-        const room = field(f.roomName, own(o, 'name'), ErrorCode.INVALID_ROOM);
-        return { type, id: room.id, name: room.name };
-      }
-      case 'join_room':
-        return { type, roomId: roomIdOf(own(o, 'roomId')) };
-      case 'send_message': {
-        const roomId = roomIdOf(own(o, 'roomId'));
-        const message = own(o, 'message');
-        if (!isObject(message)) throw new ChatError(ErrorCode.INVALID_MESSAGE, 'message must be an object.');
-        const rawType = own(message, 'type') ?? 'message';
-        const messageType = rawType === 'message' || rawType === 'emote' ? rawType : field(f.messageType, rawType, ErrorCode.INVALID_MESSAGE);
-        return { type, roomId, messageType, text: textOf(own(message, 'text')) };
-      }
-      case 'ping': {
-        const ts = own(o, 'ts');
-        const ok = (typeof ts === 'number' && Number.isFinite(ts)) || (typeof ts === 'string' && ts.length <= 64);
-        return { type, ts: ok ? (ts as number | string) : undefined };
-      }
-    }
-  }
-
   return {
-    decode(data) {
+    decode(data, features = NO_FEATURES) {
       let requestType: string | null = null;
       try {
         const o = parse(data);
         const type = own(o, 'type');
         if (typeof type !== 'string') throw new ChatError(ErrorCode.INVALID_REQUEST, 'Frame needs a string "type".');
         requestType = type.slice(0, 64);
-        if (!isRequestType(type)) throw new ChatError(ErrorCode.UNKNOWN_TYPE, 'Unknown request type.');
-        return { ok: true, request: build(type, o) };
+        const spec = rows.get(type);
+        if (!spec || (spec.feature !== undefined && !features.has(spec.feature))) {
+          throw new ChatError(ErrorCode.UNKNOWN_TYPE, 'Unknown request type.');
+        }
+        // The table's rows are the Request union, one member each.
+        return { ok: true, request: spec.decode(o, read) as Request, spec };
       } catch (e) {
         if (e instanceof ChatError) return { ok: false, error: e, requestType };
         throw e;

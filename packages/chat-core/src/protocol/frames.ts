@@ -1,26 +1,19 @@
+import type { Request } from '../request-table';
+
 /** The protocol name a client may send in `hello.protocol`. */
 export const PROTOCOL = 'rg-chat-v1';
 
 export const MESSAGE_TYPES = ['message', 'emote'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
-/** Request types a client may send. */
-export const REQUEST_TYPES = ['hello', 'set_profile', 'create_room', 'join_room', 'send_message', 'ping'] as const;
-export type RequestType = (typeof REQUEST_TYPES)[number];
-
 export interface Profile {
   readonly name: string;
   readonly avatarId: number;
 }
 
-/** Validated, normalised client requests (what core acts on). */
-export type Request =
-  | { type: 'hello'; sessionId: string | undefined; name: string | undefined; avatarId: number | undefined; resumeRoomId: string | undefined }
-  | { type: 'set_profile'; name: string | undefined; avatarId: number | undefined }
-  | { type: 'create_room'; id: string; name: string }
-  | { type: 'join_room'; roomId: string }
-  | { type: 'send_message'; roomId: string; messageType: MessageType; text: string }
-  | { type: 'ping'; ts: number | string | undefined };
+/** Validated, normalised client requests (what core acts on); one per row of the request table. */
+export type { Request };
+export type RequestType = Request['type'];
 
 /** Wire shapes the server sends (rg-chat-v1, seed 000). */
 export interface WireSelf {

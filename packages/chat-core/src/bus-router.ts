@@ -1,0 +1,40 @@
+import type { BusEvent } from './ports/bus';
+import type { Log } from './ports/log';
+import type { ChatStore } from './ports/store';
+import type { RoomDirectory } from './room-directory';
+import type { RoomFeed } from './room-feed';
+import type { StoreGuard } from './store-guard';
+
+export interface BusRouterDeps {
+  readonly store: ChatStore;
+  readonly guard: StoreGuard;
+  readonly directory: RoomDirectory;
+  readonly feed: RoomFeed;
+  readonly log: Log;
+}
+
+/**
+ * What this instance does with each bus event (its own included): a stored
+ * message goes to the room's feed, a room to the directory, and a `resync`
+ * reloads both from the store, the source of truth.
+ */
+export function createBusRouter({ store, guard, directory, feed, log }: BusRouterDeps): (event: BusEvent) => void {
+  return (event: BusEvent) => {
+    switch (event.kind) {
+      case 'message':
+        directory.upsert(event.room);
+        feed.deliver(event.message);
+        return;
+      case 'room':
+        directory.upsert(event.room);
+        return;
+      case 'resync':
+        guard('listRooms', () => store.listRooms()).then(
+          (rooms) => directory.replaceAll(rooms),
+          () => log('warn', 'room list resync failed'),
+        );
+        feed.resync();
+        return;
+    }
+  };
+}

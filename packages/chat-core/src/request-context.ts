@@ -1,0 +1,25 @@
+import type { Limits } from './limits';
+import type { Bus } from './ports/bus';
+import type { Clock } from './ports/clock';
+import type { Fanout } from './ports/fanout';
+import type { Ids } from './ports/ids';
+import type { ChatStore } from './ports/store';
+import type { RoomDirectory } from './room-directory';
+import type { RoomFeed } from './room-feed';
+import type { RoomMembership } from './room-membership';
+import type { StoreGuard } from './store-guard';
+
+/** What a request handler may use: the server's parts, shared by every connection. */
+export interface RequestContext {
+  readonly store: ChatStore;
+  /** Every store call goes through it: a deadline, and STORE_UNAVAILABLE for failures. */
+  readonly guard: StoreGuard;
+  readonly bus: Bus;
+  readonly fanout: Fanout;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly limits: Limits;
+  readonly directory: RoomDirectory;
+  readonly feed: RoomFeed;
+  readonly rooms: RoomMembership;
+}

@@ -1,0 +1,16 @@
+import type { AnyRequestSpec, RequestOf } from './request-spec';
+import { createRoom } from './requests/create-room';
+import { hello } from './requests/hello';
+import { joinRoom } from './requests/join-room';
+import { ping } from './requests/ping';
+import { sendMessage } from './requests/send-message';
+import { setProfile } from './requests/set-profile';
+
+/** Every request type a client may send, one row each (see `RequestSpec`). */
+export const requestTable = [hello, setProfile, createRoom, joinRoom, sendMessage, ping] as const;
+
+/** A table the decoder dispatches through: the rows, looked up by `type`. */
+export type RequestTable = readonly AnyRequestSpec[];
+
+/** A validated, normalised request of rg-chat-v1 and the negotiated extensions: what core acts on. */
+export type Request = RequestOf<(typeof requestTable)[number]>;

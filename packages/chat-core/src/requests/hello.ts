@@ -1,0 +1,83 @@
+import { ChatError, ErrorCode } from '../error-codes';
+import type { RoomRecord } from '../ports/store';
+import { PROTOCOL } from '../protocol/frames';
+import { isObject, own } from '../protocol/json-object';
+import { wellFormed } from '../protocol/text';
+import type { RequestContext } from '../request-context';
+import type { RequestSpec } from '../request-spec';
+import { guestName, type Session } from '../session';
+import { selfOf, sendFrame } from '../session-frames';
+import { ROOM_LIST_TOPIC } from '../wire';
+
+/** Longest `sessionId` kept; longer ones are cut. */
+const MAX_SESSION_ID = 128;
+
+export interface HelloRequest {
+  readonly type: 'hello';
+  readonly sessionId: string | undefined;
+  readonly name: string | undefined;
+  readonly avatarId: number | undefined;
+  readonly resumeRoomId: string | undefined;
+}
+
+function welcome(ctx: RequestContext, s: Session, activeRoomId: string | undefined): void {
+  sendFrame(s, {
+    type: 'welcome',
+    protocol: PROTOCOL,
+    self: selfOf(s),
+    ...(activeRoomId === undefined ? {} : { activeRoomId }),
+    rooms: ctx.directory.list(),
+  });
+}
+
+async function resume(ctx: RequestContext, s: Session, roomId: string): Promise<void> {
+  let room: RoomRecord | undefined;
+  try {
+    room = await ctx.rooms.find(roomId);
+  } catch (e) {
+    // The seed: resume a room that exists, ignore one that does not.
+    if (!(e instanceof ChatError && e.code === ErrorCode.ROOM_NOT_FOUND)) throw e;
+  }
+  if (!room) return welcome(ctx, s, s.roomId);
+  const target = room;
+  await ctx.rooms.join(s, target, () => welcome(ctx, s, target.id));
+}
+
+/**
+ * `hello`: sets the profile (an invalid name or avatar falls back instead of
+ * failing), subscribes to room lists, answers `welcome`, and with
+ * `resumeRoomId` joins that room if it exists. May be repeated.
+ */
+export const hello: RequestSpec<HelloRequest> = {
+  type: 'hello',
+  feature: undefined,
+  needsHello: false,
+  pipelines: false,
+  decode(o, read) {
+    const protocol = own(o, 'protocol');
+    if (protocol !== undefined && protocol !== PROTOCOL) {
+      throw new ChatError(ErrorCode.UNSUPPORTED_PROTOCOL, `Only "${PROTOCOL}" is supported.`);
+    }
+    const rawSession = own(o, 'sessionId');
+    const profile = own(o, 'profile');
+    const p = isObject(profile) ? profile : {};
+    const resumeRoomId = own(o, 'resumeRoomId');
+    return {
+      type: 'hello',
+      sessionId: typeof rawSession === 'string' ? wellFormed(rawSession).slice(0, MAX_SESSION_ID) : undefined,
+      name: read.lenient(read.schemas.name, own(p, 'name')),
+      avatarId: read.lenient(read.schemas.avatarId, own(p, 'avatarId')),
+      resumeRoomId: resumeRoomId === undefined || resumeRoomId === null ? undefined : read.lenient(read.schemas.roomId, resumeRoomId),
+    };
+  },
+  handle(ctx, s, r) {
+    s.profile = { name: r.name ?? guestName(ctx.ids), avatarId: r.avatarId ?? s.profile.avatarId };
+    if (r.sessionId !== undefined) s.sessionId = r.sessionId;
+    if (!s.greeted) {
+      s.greeted = true;
+      ctx.fanout.subscribe(s.connection, ROOM_LIST_TOPIC);
+    }
+    if (r.resumeRoomId === undefined) return welcome(ctx, s, s.roomId);
+    return resume(ctx, s, r.resumeRoomId);
+  },
+};

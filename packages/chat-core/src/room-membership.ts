@@ -1,0 +1,68 @@
+import { ChatError, ErrorCode } from './error-codes';
+import type { ChatStore, MessageRecord, RoomRecord } from './ports/store';
+import type { RoomDirectory } from './room-directory';
+import type { RoomFeed } from './room-feed';
+import type { Session } from './session';
+import { sendFrame } from './session-frames';
+import type { StoreGuard } from './store-guard';
+import { toWireMessage } from './wire';
+
+/** Which room a session is in (rg-chat-v1: one at a time), and moving it. */
+export interface RoomMembership {
+  /** The room with this id, from the directory or else the store; ROOM_NOT_FOUND. */
+  find(id: string): Promise<RoomRecord>;
+  /**
+   * Leaves the current room and joins `room`: `joined_room` with its history,
+   * then its live messages with no gap. `before` runs just before
+   * `joined_room` goes out (hello sends `welcome` there).
+   */
+  join(s: Session, room: RoomRecord, before?: () => void): Promise<void>;
+  /** Leaves the current room, if any. */
+  leave(s: Session): void;
+}
+
+export interface MembershipDeps {
+  readonly store: ChatStore;
+  readonly guard: StoreGuard;
+  readonly directory: RoomDirectory;
+  readonly feed: RoomFeed;
+}
+
+export function createRoomMembership({ store, guard, directory, feed }: MembershipDeps): RoomMembership {
+  function leave(s: Session): void {
+    if (s.roomId === undefined) return;
+    feed.leave(s.connection, s.roomId);
+    s.roomId = undefined;
+  }
+
+  return {
+    async find(id) {
+      // Another instance may have created it and its bus event not arrived yet.
+      const room = directory.get(id) ?? (await guard('getRoom', () => store.getRoom(id)));
+      if (!room) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${id}".`);
+      directory.upsert(room);
+      return room;
+    },
+
+    async join(s, room, before) {
+      leave(s);
+      const joined = await feed.join(
+        s.connection,
+        room.id,
+        () => !s.closed,
+        (history: MessageRecord[]) => {
+          s.roomId = room.id;
+          before?.();
+          sendFrame(s, {
+            type: 'joined_room',
+            room: { id: room.id, name: room.name, createdAt: room.createdAt },
+            messages: history.map(toWireMessage),
+          });
+        },
+      );
+      if (!joined) s.roomId = undefined;
+    },
+
+    leave,
+  };
+}

@@ -1,0 +1,16 @@
+import type { ChatError } from './error-codes';
+import type { ServerFrame, WireSelf } from './protocol/frames';
+import type { Session } from './session';
+
+/** Sends one frame to a session; nothing once it is closed. */
+export function sendFrame(s: Session, frame: ServerFrame): void {
+  if (!s.closed) s.connection.send(JSON.stringify(frame));
+}
+
+/** Answers a request (or a frame that is none: `requestType` null) with an `error` frame. */
+export function sendError(s: Session, error: ChatError, requestType: string | null): void {
+  sendFrame(s, { type: 'error', code: error.code, message: error.message, requestType });
+}
+
+/** The session as `welcome.self` and `profile_ack.self` show it. */
+export const selfOf = (s: Session): WireSelf => ({ clientId: s.id, name: s.profile.name, avatarId: s.profile.avatarId });
