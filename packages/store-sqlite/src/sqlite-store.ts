@@ -5,7 +5,9 @@ import {
   ChatError,
   ErrorCode,
   isChatError,
+  roomAfter,
   silentLog,
+  storedMessage,
   type AppendResult,
   type ChatStore,
   type Log,
@@ -152,10 +154,9 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     const seq = before.messageCount + 1;
     stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
     // Only after the insert succeeded: a failed one leaves its room as it was.
-    // A literal, not a spread: one object shape for every record on the hot path.
-    const room: RoomRecord = { id: before.id, name: before.name, createdAt: before.createdAt, messageCount: seq, lastMessageTs: m.ts };
+    const message = storedMessage(m, seq);
+    const room = roomAfter(before, message);
     tallies.set(m.roomId, room);
-    const message = { roomId: m.roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
     return { message, room };
   };
 
