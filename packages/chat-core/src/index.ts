@@ -18,6 +18,7 @@ export { messageRecord, storedMessage, roomAfter } from './message-record';
 export type { Connection, ConnectionEvents } from './ports/connection';
 export type { Fanout } from './ports/fanout';
 export type { Bus, BusEvent } from './ports/bus';
+export { encodeBusEvent, decodeBusEvent, readRoomRecord, readMessageRecord, type BusEnvelope } from './bus-codec';
 export { roomTopic, ROOM_LIST_TOPIC, toWireMessage, toWireRoom } from './wire';
 export { handleHttp, type HttpReply } from './http-routes';
 export type { Transport, TransportOptions, RunningTransport } from './ports/transport';
