@@ -32,7 +32,8 @@ export const historySql = {
  */
 export function prepareStatements(db: Database) {
   return {
-    check: db.prepare('SELECT 1 FROM rooms LIMIT 1') as Statement<[]>,
+    // A committed write, not a read: see migration 3.
+    check: db.prepare('UPDATE health SET checked_at = ? WHERE id = 1') as Statement<[number]>,
     listRooms: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms`) as Statement<[], RoomRow>,
     getRoom: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ?`) as Statement<[string], RoomRow>,
     // DO NOTHING keeps the first writer's name and createdAt: creation is idempotent by id.
