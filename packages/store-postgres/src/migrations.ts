@@ -47,6 +47,16 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'drop rooms_last_message_ts',
+    // As SQLite's migration 2 (store-sqlite/src/migrations.ts): rooms are read
+    // whole and ordered in memory by core's room directory, nothing queries by
+    // last_message_ts, and every append rewrites that column, so the index
+    // was pure write cost (here it also defeats HOT updates of the room row,
+    // which every append makes under its row lock).
+    sql: (s) => `DROP INDEX IF EXISTS ${s}.rooms_last_message_ts;`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -1,4 +1,4 @@
-import type { BusEvent, MessageRecord, RoomRecord } from '@rgchat/chat-core';
+import { decodeBusEvent, encodeBusEvent, readRoomRecord, type BusEvent, type RoomRecord } from '@rgchat/chat-core';
 
 /**
  * NOTIFY rejects a payload of 8000 bytes or more (in the server encoding).
@@ -6,91 +6,44 @@ import type { BusEvent, MessageRecord, RoomRecord } from '@rgchat/chat-core';
  */
 export const MAX_NOTIFY_PAYLOAD_BYTES = 7900;
 
-/** What travels on the channel; `i` is the sending instance, so it can drop its own echoes. */
+/**
+ * What arrives on the channel: a bus event in core's codec, or (Postgres
+ * only) a reference to a message too big for a NOTIFY payload, which the
+ * receiver reads from the messages table instead. `instanceId` is the
+ * sender's, so a bus can drop its own echoes.
+ */
 export type Notice =
-  | { readonly i: string; readonly k: 'message'; readonly message: MessageRecord; readonly room: RoomRecord }
-  /** A message too big to inline: the receiver reads the row from the store. */
-  | { readonly i: string; readonly k: 'message-ref'; readonly room: RoomRecord; readonly seq: number; readonly id: string }
-  | { readonly i: string; readonly k: 'room'; readonly room: RoomRecord }
-  /** The sender failed to notify something: receivers re-read from the store. */
-  | { readonly i: string; readonly k: 'resync' };
+  | { readonly k: 'event'; readonly instanceId: string; readonly event: BusEvent }
+  | { readonly k: 'message-ref'; readonly instanceId: string; readonly room: RoomRecord; readonly seq: number; readonly id: string };
 
-/** The payload for `event`, inline when it fits, else a reference to the stored row. */
-export function encodeNotice(instanceId: string, event: Exclude<BusEvent, { kind: 'resync' }>): string {
-  if (event.kind === 'room') return JSON.stringify({ i: instanceId, k: 'room', room: event.room } satisfies Notice);
-  const inline = JSON.stringify({ i: instanceId, k: 'message', message: event.message, room: event.room } satisfies Notice);
-  if (Buffer.byteLength(inline, 'utf8') <= MAX_NOTIFY_PAYLOAD_BYTES) return inline;
-  const ref = JSON.stringify({
-    i: instanceId,
-    k: 'message-ref',
-    room: event.room,
-    seq: event.message.seq,
-    id: event.message.id,
-  } satisfies Notice);
+/**
+ * The payload for `event`: core's encoding when it fits in a NOTIFY, else a
+ * `message-ref` to the stored row. Throws a RangeError when not even that
+ * fits (only a room name far beyond any configured limit does that).
+ */
+export function encodeNotice(instanceId: string, event: BusEvent): string {
+  const inline = encodeBusEvent(instanceId, event);
+  if (event.kind !== 'message' || Buffer.byteLength(inline, 'utf8') <= MAX_NOTIFY_PAYLOAD_BYTES) return inline;
+  // Keys as core's codec writes them (i, k first), so one reader handles both.
+  const ref = JSON.stringify({ i: instanceId, k: 'message-ref', room: event.room, seq: event.message.seq, id: event.message.id });
   if (Buffer.byteLength(ref, 'utf8') > MAX_NOTIFY_PAYLOAD_BYTES) {
-    // Only a room name far beyond any configured limit gets here.
     throw new RangeError(`bus notice for room "${event.room.id}" exceeds ${MAX_NOTIFY_PAYLOAD_BYTES} bytes even as a reference`);
   }
   return ref;
 }
 
-export const encodeResync = (instanceId: string): string => JSON.stringify({ i: instanceId, k: 'resync' } satisfies Notice);
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
-const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
-
-function isRoom(x: unknown): x is RoomRecord {
-  return (
-    isObject(x) &&
-    typeof x.id === 'string' &&
-    typeof x.name === 'string' &&
-    isInt(x.createdAt) &&
-    isInt(x.messageCount) &&
-    (x.lastMessageTs === null || isInt(x.lastMessageTs))
-  );
-}
-
-function isMessage(x: unknown): x is MessageRecord {
-  return (
-    isObject(x) &&
-    typeof x.roomId === 'string' &&
-    isInt(x.seq) &&
-    typeof x.id === 'string' &&
-    isInt(x.ts) &&
-    typeof x.authorId === 'string' &&
-    typeof x.name === 'string' &&
-    isInt(x.avatarId) &&
-    (x.type === 'message' || x.type === 'emote') &&
-    typeof x.text === 'string'
-  );
-}
-
-const pickRoom = (r: RoomRecord): RoomRecord => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.createdAt,
-  messageCount: r.messageCount,
-  lastMessageTs: r.lastMessageTs,
-});
-
-const pickMessage = (m: MessageRecord): MessageRecord => ({
-  roomId: m.roomId,
-  seq: m.seq,
-  id: m.id,
-  ts: m.ts,
-  authorId: m.authorId,
-  name: m.name,
-  avatarId: m.avatarId,
-  type: m.type,
-  text: m.text,
-});
+/** The resync notice: the sender failed to notify something, receivers re-read from the store. */
+export const encodeResync = (instanceId: string): string => encodeBusEvent(instanceId, { kind: 'resync' });
 
 /**
  * Parses a payload, or returns undefined when it is not one of ours (anyone
- * with access to the database can NOTIFY on the channel). Shapes are checked
- * so a bad notice is dropped here instead of breaking core.
+ * with access to the database can NOTIFY on the channel).
  */
 export function decodeNotice(payload: string | undefined): Notice | undefined {
+  const envelope = decodeBusEvent(payload);
+  if (envelope !== undefined) return { k: 'event', instanceId: envelope.instanceId, event: envelope.event };
+  // Not a core event: a reference, or garbage. Parsing a second time costs
+  // nothing that matters: references are only for messages of several KB.
   if (payload === undefined) return undefined;
   let x: unknown;
   try {
@@ -98,20 +51,9 @@ export function decodeNotice(payload: string | undefined): Notice | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(x) || typeof x.i !== 'string') return undefined;
-  switch (x.k) {
-    // Rebuilt field by field, so nothing but the port's fields reaches core.
-    case 'message':
-      return isMessage(x.message) && isRoom(x.room) ? { i: x.i, k: 'message', message: pickMessage(x.message), room: pickRoom(x.room) } : undefined;
-    case 'message-ref':
-      return isRoom(x.room) && isInt(x.seq) && typeof x.id === 'string'
-        ? { i: x.i, k: 'message-ref', room: pickRoom(x.room), seq: x.seq, id: x.id }
-        : undefined;
-    case 'room':
-      return isRoom(x.room) ? { i: x.i, k: 'room', room: pickRoom(x.room) } : undefined;
-    case 'resync':
-      return { i: x.i, k: 'resync' };
-    default:
-      return undefined;
-  }
+  if (typeof x !== 'object' || x === null) return undefined;
+  const { i, k, room, seq, id } = x as Record<string, unknown>;
+  const r = readRoomRecord(room);
+  if (k !== 'message-ref' || typeof i !== 'string' || r === undefined || !Number.isSafeInteger(seq) || typeof id !== 'string') return undefined;
+  return { k: 'message-ref', instanceId: i, room: r, seq: seq as number, id };
 }

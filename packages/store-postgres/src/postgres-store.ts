@@ -1,5 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
-import { ChatError, ErrorCode, silentLog, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
+import { ChatError, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
@@ -64,10 +64,9 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     const after = toRoom(row);
     const firstSeq = after.messageCount - batch.length + 1;
     return batch.map((m, i) => {
-      const seq = firstSeq + i;
-      const message = { roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
+      const message = storedMessage(m, firstSeq + i);
       // The room as it was right after THIS message, as the port promises.
-      return { ok: true, value: { message, room: { ...after, messageCount: seq, lastMessageTs: m.ts } } };
+      return { ok: true, value: { message, room: roomAfter(after, message) } };
     });
   }
 

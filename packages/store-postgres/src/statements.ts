@@ -1,4 +1,4 @@
-import type { MessageRecord, MessageType, NewMessage, RoomRecord } from '@rgchat/chat-core';
+import { messageRecord, type MessageRecord, type MessageType, type NewMessage, type RoomRecord } from '@rgchat/chat-core';
 import { quoteIdent } from './postgres-options';
 
 /** BIGINT columns arrive as strings from pg (they may exceed 2^53); ours never do. */
@@ -35,17 +35,8 @@ export const toRoom = (r: RoomRow): RoomRecord => ({
   lastMessageTs: r.last_message_ts === null ? null : Number(r.last_message_ts),
 });
 
-export const toMessage = (r: MessageRow): MessageRecord => ({
-  roomId: r.room_id,
-  seq: Number(r.seq),
-  id: r.id,
-  ts: Number(r.ts),
-  authorId: r.author_id,
-  name: r.name,
-  avatarId: Number(r.avatar_id),
-  type: r.type,
-  text: r.text,
-});
+export const toMessage = (r: MessageRow): MessageRecord =>
+  messageRecord(r.room_id, Number(r.seq), r.id, Number(r.ts), r.author_id, r.name, Number(r.avatar_id), r.type, r.text);
 
 /** Every statement the store runs, with table names qualified by the schema (no search_path games). */
 export function statementsFor(schema: string) {

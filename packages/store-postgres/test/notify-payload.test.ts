@@ -1,6 +1,8 @@
-import type { MessageRecord, RoomRecord } from '@rgchat/chat-core';
-import { createBackoff } from '../src/backoff';
+import { encodeBusEvent, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
 import { decodeNotice, encodeNotice, encodeResync, MAX_NOTIFY_PAYLOAD_BYTES } from '../src/notify-payload';
+
+// The codec itself (round trips, validation) is tested in chat-core's bus-codec.test.ts;
+// here: NOTIFY's byte limit and the reference that replaces an oversized message.
 
 const room: RoomRecord = { id: 'r', name: 'Ünïcødé ☕', createdAt: 1, messageCount: 3, lastMessageTs: 42 };
 const message = (text: string): MessageRecord => ({
@@ -17,10 +19,11 @@ const message = (text: string): MessageRecord => ({
 const event = (text: string) => ({ kind: 'message', message: message(text), room }) as const;
 
 describe('notify payloads', () => {
-  test('a message that fits travels inline and decodes to the same event', () => {
+  test('a message that fits travels inline, in core\'s codec, and decodes to the same event', () => {
     const payload = encodeNotice('inst', event('😀'.repeat(400)));
     expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(MAX_NOTIFY_PAYLOAD_BYTES);
-    expect(decodeNotice(payload)).toEqual({ i: 'inst', k: 'message', message: message('😀'.repeat(400)), room });
+    expect(payload).toBe(encodeBusEvent('inst', event('😀'.repeat(400))));
+    expect(decodeNotice(payload)).toEqual({ k: 'event', instanceId: 'inst', event: event('😀'.repeat(400)) });
   });
 
   test('a message too big, counted in UTF-8 bytes after JSON escaping, becomes a reference', () => {
@@ -28,34 +31,30 @@ describe('notify payloads', () => {
     for (const text of ['😀'.repeat(2000), '\u0001'.repeat(2000)]) {
       const payload = encodeNotice('inst', event(text));
       expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(MAX_NOTIFY_PAYLOAD_BYTES);
-      expect(decodeNotice(payload)).toEqual({ i: 'inst', k: 'message-ref', room, seq: 3, id: 'msg_1' });
+      expect(JSON.parse(payload)).toEqual({ i: 'inst', k: 'message-ref', room, seq: 3, id: 'msg_1' });
+      expect(decodeNotice(payload)).toEqual({ k: 'message-ref', instanceId: 'inst', room, seq: 3, id: 'msg_1' });
     }
+  });
+
+  test('a room whose reference alone exceeds the limit is refused at encoding', () => {
+    const huge = { ...room, name: 'n'.repeat(MAX_NOTIFY_PAYLOAD_BYTES) };
+    expect(() => encodeNotice('inst', { kind: 'message', message: message('x'), room: huge })).toThrow(RangeError);
   });
 
   test('room and resync notices round-trip', () => {
-    expect(decodeNotice(encodeNotice('x', { kind: 'room', room }))).toEqual({ i: 'x', k: 'room', room });
-    expect(decodeNotice(encodeResync('x'))).toEqual({ i: 'x', k: 'resync' });
+    expect(decodeNotice(encodeNotice('x', { kind: 'room', room }))).toEqual({ k: 'event', instanceId: 'x', event: { kind: 'room', room } });
+    expect(decodeNotice(encodeResync('x'))).toEqual({ k: 'event', instanceId: 'x', event: { kind: 'resync' } });
   });
 
-  test('anything else is refused, extra fields are dropped', () => {
-    for (const bad of [undefined, '', 'null', '[]', '{"k":"room","room":{}}', '{"i":1,"k":"resync"}', '{"i":"x","k":"nope"}',
-      JSON.stringify({ i: 'x', k: 'message', message: { ...message('t'), seq: 1.5 }, room }),
-      JSON.stringify({ i: 'x', k: 'message', message: { ...message('t'), type: 'shout' }, room }),
-      JSON.stringify({ i: 'x', k: 'message-ref', room, seq: '3', id: 'm' })]) {
+  test('malformed references are refused, extra fields are dropped', () => {
+    for (const bad of [undefined, '', 'null', '[]', '{"i":"x","k":"nope"}',
+      JSON.stringify({ i: 'x', k: 'message-ref', room, seq: '3', id: 'm' }),
+      JSON.stringify({ i: 'x', k: 'message-ref', room, seq: 3 }),
+      JSON.stringify({ i: 'x', k: 'message-ref', room: { ...room, messageCount: -0.5 }, seq: 3, id: 'm' }),
+      JSON.stringify({ k: 'message-ref', room, seq: 3, id: 'm' })]) {
       expect(decodeNotice(bad)).toBeUndefined();
     }
-    const extra = JSON.stringify({ i: 'x', k: 'room', room: { ...room, evil: true }, more: 1 });
-    expect(decodeNotice(extra)).toEqual({ i: 'x', k: 'room', room });
-  });
-});
-
-describe('reconnect backoff', () => {
-  test('doubles from the initial delay up to the cap, with jitter in the upper half, and resets', () => {
-    const low = createBackoff({ initialMs: 100, maxMs: 5000, random: () => 0 });
-    expect(Array.from({ length: 9 }, () => low.next())).toEqual([50, 100, 200, 400, 800, 1600, 2500, 2500, 2500]);
-    const high = createBackoff({ initialMs: 100, maxMs: 5000, random: () => 0.999999 });
-    expect(Array.from({ length: 8 }, () => high.next())).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000]);
-    high.reset();
-    expect(high.next()).toBe(100);
+    const extra = JSON.stringify({ i: 'x', k: 'message-ref', room: { ...room, evil: true }, seq: 3, id: 'm', more: 1 });
+    expect(decodeNotice(extra)).toEqual({ k: 'message-ref', instanceId: 'x', room, seq: 3, id: 'm' });
   });
 });

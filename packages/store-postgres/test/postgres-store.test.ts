@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
 import { newMessage } from '@rgchat/testkit';
 import { openPostgresStore, SCHEMA_VERSION } from '../src';
+import { migrations } from '../src/migrations';
 import { statementsFor } from '../src/statements';
 import { countBackends, describePostgres, dropSchema, freshSchema, RUN_ID, settleTimed, urlFor, withAdmin } from './pg-test-env';
 
@@ -40,11 +41,13 @@ describePostgres('postgres store', () => {
       await open({ log });
       expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'postgres schema migrated' }));
       await withAdmin(async (c) => {
-        const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations`);
-        expect(versions.rows).toEqual([{ version: SCHEMA_VERSION }]);
+        const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+        expect(versions.rows).toEqual(migrations.map((m) => ({ version: m.version })));
+        expect(versions.rows.at(-1)).toEqual({ version: SCHEMA_VERSION });
         const idx = await c.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
-        expect(idx.rows.map((r: { indexname: string }) => r.indexname)).toEqual(
-          expect.arrayContaining(['rooms_pkey', 'messages_pkey', 'messages_room_seq', 'rooms_last_message_ts']),
+        // rooms_last_message_ts is gone, as in SQLite (migration 2 in both).
+        expect(idx.rows.map((r: { indexname: string }) => r.indexname).sort()).toEqual(
+          ['messages_pkey', 'messages_room_seq', 'rooms_pkey', 'schema_migrations_pkey'],
         );
         const types = await c.query(
           `SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -71,7 +74,41 @@ describePostgres('postgres store', () => {
       expect(migrated.length).toBeLessThanOrEqual(1);
       await withAdmin(async (c) => {
         const versions = await c.query(`SELECT version FROM "${schema}".schema_migrations`);
-        expect(versions.rowCount).toBe(1);
+        expect(versions.rowCount).toBe(migrations.length);
+      });
+    });
+
+    test('a version 1 schema is upgraded in place and keeps its rooms and messages', async () => {
+      const v1 = migrations.find((m) => m.version === 1)!;
+      const s = `"${schema}"`;
+      // Exactly what the release with one migration left behind.
+      await withAdmin(async (c) => {
+        await c.query(`CREATE SCHEMA ${s}`);
+        await c.query(`CREATE TABLE ${s}.schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+        await c.query(v1.sql(s));
+        await c.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES (1, $1)`, [v1.name]);
+        await c.query(`INSERT INTO ${s}.rooms (id, name, created_at, last_message_ts, message_count) VALUES ('old', 'Old', 1, 5, 1)`);
+        await c.query(
+          `INSERT INTO ${s}.messages (id, room_id, seq, ts, author_id, name, avatar_id, type, text)
+           VALUES ('m1', 'old', 1, 5, 'conn_1', 'alice', 3, 'message', 'from v1')`,
+        );
+        const before = await c.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'rooms_last_message_ts']);
+        expect(before.rowCount).toBe(1);
+      });
+
+      const { log, entries } = recordingLog();
+      const store = await open({ log });
+      expect(entries).toContainEqual(
+        expect.objectContaining({ msg: 'postgres schema migrated', fields: expect.objectContaining({ applied: [2], version: SCHEMA_VERSION }) }),
+      );
+      expect(await store.getRoom('old')).toEqual({ id: 'old', name: 'Old', createdAt: 1, messageCount: 1, lastMessageTs: 5 });
+      expect((await store.recentMessages('old', 10)).map((m) => m.text)).toEqual(['from v1']);
+      expect((await store.appendMessage(newMessage('old'))).message.seq).toBe(2);
+      await withAdmin(async (c) => {
+        const after = await c.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'rooms_last_message_ts']);
+        expect(after.rowCount).toBe(0);
+        const versions = await c.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+        expect(versions.rows.map((r: { version: number }) => r.version)).toEqual(migrations.map((m) => m.version));
       });
     });
 

@@ -58,6 +58,21 @@ export const migrations: readonly Migration[] = [
     // only cost every append an index delete and insert in the same commit.
     sql: `DROP INDEX IF EXISTS rooms_last_message_ts;`,
   },
+  {
+    version: 3,
+    name: 'health row',
+    // The store's check() commits an update of this one row (issue #10): a
+    // read alone kept /healthz green while every write failed with "disk is
+    // full". One row, rewritten in place, so the probe never grows the file.
+    sql: `
+      CREATE TABLE health (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        -- ms since the epoch of the last successful check().
+        checked_at INTEGER NOT NULL
+      );
+      INSERT INTO health (id, checked_at) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -5,7 +5,9 @@ import {
   ChatError,
   ErrorCode,
   isChatError,
+  roomAfter,
   silentLog,
+  storedMessage,
   type AppendResult,
   type ChatStore,
   type Log,
@@ -67,6 +69,16 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
  * theirs.
  */
 const NEW_DATABASE_PAGE_SIZE_BYTES = 1024;
+
+/**
+ * After an append batch fails as a whole (disk full, I/O, lock), check()
+ * reports that failure for this long, in ms, unless an append succeeds
+ * first. Its own probe is not enough alone: after a failed append has left
+ * the WAL's last bytes allocated, a one-row probe still fits there while
+ * every real append fails. Bounded, so an instance a load balancer took out
+ * of rotation (and so gets no appends) is probed again and comes back.
+ */
+const APPEND_FAILURE_HOLD_MS = 10_000;
 
 /** SQLite's own default, used again if the checkpoint thread dies. */
 const INLINE_AUTOCHECKPOINT_PAGES = 1000;
@@ -134,6 +146,8 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
   const stmts = prepareStatements(db);
   let closed = false;
   let closing: Promise<void> | undefined;
+  /** The last append batch's failure, until an append succeeds again. */
+  let appendFailure: { readonly error: unknown; readonly atMs: number } | undefined;
 
   /** Each room of the batch as it stands after the batch's messages so far. */
   type Tallies = Map<string, RoomRecord>;
@@ -152,10 +166,9 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     const seq = before.messageCount + 1;
     stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
     // Only after the insert succeeded: a failed one leaves its room as it was.
-    // A literal, not a spread: one object shape for every record on the hot path.
-    const room: RoomRecord = { id: before.id, name: before.name, createdAt: before.createdAt, messageCount: seq, lastMessageTs: m.ts };
+    const message = storedMessage(m, seq);
+    const room = roomAfter(before, message);
     tallies.set(m.roomId, room);
-    const message = { roomId: m.roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
     return { message, room };
   };
 
@@ -208,12 +221,14 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
           // Rolled back as a whole; sort out which messages fail.
           outcomes = appendEach.immediate(batch);
         }
+        appendFailure = undefined;
         log('debug', 'sqlite append batch committed', {
           batchSize: batch.length,
           failed: outcomes.filter((o) => !o.ok).length,
         });
         return outcomes;
       } catch (e) {
+        appendFailure = { error: e, atMs: Date.now() };
         log('warn', 'sqlite append batch failed', { batchSize: batch.length, err: String(e) });
         throw e;
       }
@@ -252,7 +267,11 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
     check: () =>
       run(() => {
-        stmts.check.get();
+        if (appendFailure !== undefined && Date.now() - appendFailure.atMs < APPEND_FAILURE_HOLD_MS) throw appendFailure.error;
+        // Its own transaction, through the connection the appends use: it
+        // fails as they would (disk full, read-only file, lock held past
+        // busy_timeout), so /healthz stops answering 200 when writes fail.
+        if (stmts.check.run(Date.now()).changes !== 1) throw new Error('SQLite health row is missing');
       }),
     close() {
       closing ??= (async () => {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { MessageRecord, MessageType, RoomRecord } from '@rgchat/chat-core';
+import { messageRecord, type MessageRecord, type MessageType, type RoomRecord } from '@rgchat/chat-core';
 
 interface RoomRow {
   id: string;
@@ -32,7 +32,8 @@ export const historySql = {
  */
 export function prepareStatements(db: Database) {
   return {
-    check: db.prepare('SELECT 1 FROM rooms LIMIT 1') as Statement<[]>,
+    // A committed write, not a read: see migration 3.
+    check: db.prepare('UPDATE health SET checked_at = ? WHERE id = 1') as Statement<[number]>,
     listRooms: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms`) as Statement<[], RoomRow>,
     getRoom: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ?`) as Statement<[string], RoomRow>,
     // DO NOTHING keeps the first writer's name and createdAt: creation is idempotent by id.
@@ -64,14 +65,4 @@ export const toRoom = (r: RoomRow): RoomRecord => ({
   lastMessageTs: r.last_message_ts,
 });
 
-export const toMessage = (roomId: string, r: HistoryRow): MessageRecord => ({
-  roomId,
-  seq: r[1],
-  id: r[0],
-  ts: r[2],
-  authorId: r[3],
-  name: r[4],
-  avatarId: r[5],
-  type: r[6],
-  text: r[7],
-});
+export const toMessage = (roomId: string, r: HistoryRow): MessageRecord => messageRecord(roomId, r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7]);

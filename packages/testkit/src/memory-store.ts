@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode, type ChatStore, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
+import { ChatError, ErrorCode, roomAfter, storedMessage, type ChatStore, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
 
 /**
  * The in-memory store: the reference the store contract suite is written
@@ -31,7 +31,7 @@ export function createMemoryStore(): MemoryStore {
       await gate();
       const existing = rooms.get(room.id);
       if (existing) return { room: existing, created: false };
-      const created: RoomRecord = { ...room, messageCount: 0, lastMessageTs: null };
+      const created: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: 0, lastMessageTs: null };
       rooms.set(room.id, created);
       messages.set(room.id, []);
       return { room: created, created: true };
@@ -42,11 +42,11 @@ export function createMemoryStore(): MemoryStore {
       if (!room) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
       if (ids.has(m.id)) throw new Error(`duplicate message id ${m.id}`);
       ids.add(m.id);
-      // Literals, not spreads: the bench's memory-server runs on this store, and
-      // records of one shape keep the core's property access monomorphic.
-      const seq = room.messageCount + 1;
-      const message: MessageRecord = { roomId: m.roomId, seq, id: m.id, ts: m.ts, authorId: m.authorId, name: m.name, avatarId: m.avatarId, type: m.type, text: m.text };
-      const updated: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: seq, lastMessageTs: m.ts };
+      // Core's builders, as the real stores use: the bench's memory-server runs
+      // on this store, and records of one shape keep core's property access
+      // monomorphic.
+      const message = storedMessage(m, room.messageCount + 1);
+      const updated = roomAfter(room, message);
       rooms.set(room.id, updated);
       messages.get(room.id)!.push(message);
       return { message, room: updated };

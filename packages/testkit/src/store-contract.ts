@@ -1,4 +1,4 @@
-import { ErrorCode, type ChatStore, type NewMessage } from '@rgchat/chat-core';
+import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
 
 /**
  * Storage a contract run can open, close and open again (the same data), then
@@ -71,6 +71,18 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       const second = await store.appendMessage(newMessage('r', { ts: 6000, type: 'emote' }));
       expect(second.message).toMatchObject({ seq: 2, type: 'emote', ts: 6000 });
       expect(await store.getRoom('r')).toMatchObject({ messageCount: 2, lastMessageTs: 6000 });
+    });
+
+    test('every record has the one shape core builds: same fields, same key order, appended or read back', async () => {
+      const roomKeys = Object.keys(roomAfter({ id: 'k', name: 'k', createdAt: 1, messageCount: 0, lastMessageTs: null }, storedMessage(newMessage('k'), 1)));
+      const messageKeys = Object.keys(storedMessage(newMessage('k'), 1));
+      const { room: created } = await store.createRoom({ id: 'k', name: 'Keys', createdAt: 1 });
+      const appended = await store.appendMessage(newMessage('k'));
+      const rooms = [created, appended.room, ...(await store.listRooms()), (await store.getRoom('k'))!];
+      const messages = [appended.message, ...(await store.recentMessages('k', 5)), ...(await store.messagesAfter('k', 0, 5))];
+      expect(messages).toHaveLength(3);
+      for (const r of rooms) expect(Object.keys(r)).toEqual(roomKeys);
+      for (const m of messages) expect(Object.keys(m)).toEqual(messageKeys);
     });
 
     test('appendMessage to a missing room rejects with ROOM_NOT_FOUND and stores nothing', async () => {
