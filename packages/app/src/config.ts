@@ -153,7 +153,7 @@ const isKind = <K extends string>(kinds: readonly K[], value: string | undefined
 
 /**
  * Which storage and bus run, from STORAGE and BUS or, when unset, from what
- * the adapters require (a set DATABASE_URL selects Postgres and its bus).
+ * the adapters require (while STORAGE is unset, a storage's required variable being set selects it, and its bus).
  * Problems name the variable they are about; undefined kinds are unknown
  * ones, already reported by the schema.
  */
