@@ -152,8 +152,9 @@ const isKind = <K extends string>(kinds: readonly K[], value: string | undefined
   (kinds as readonly string[]).includes(value ?? '');
 
 /**
- * Which storage and bus run, from STORAGE and BUS or, when unset, from what
- * the adapters require (while STORAGE is unset, a storage's required variable being set selects it, and its bus).
+ * Which storage and bus run, from STORAGE and BUS or, when unset, from the
+ * registry: a storage whose required variable is set, else the default one;
+ * the bus that storage carries, else the default bus.
  * Problems name the variable they are about; undefined kinds are unknown
  * ones, already reported by the schema.
  */
