@@ -1,16 +1,22 @@
-import type { Bus, ChatStore, Ids, Log, Transport, TransportOptions } from '@rgchat/chat-core';
-import type { PostgresBus } from '@rgchat/store-postgres';
-import type { StorageConfig, StorageKind, TransportKind } from './config';
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+import { createMemoryBus, type Bus, type ChatStore, type Log, type Transport, type TransportOptions } from '@rgchat/chat-core';
+// Both store entries are driver-free: each package loads its driver inside its open*Storage.
+import { DEFAULT_POOL_SIZE, DEFAULT_SCHEMA, openPostgresStorage, postgresSettingProblem } from '@rgchat/store-postgres';
+import { DEFAULT_SQLITE_PATH, DEFAULT_SQLITE_SYNCHRONOUS, openSqliteStorage, sqliteSettingProblem, SQLITE_SYNCHRONOUS_MODES } from '@rgchat/store-sqlite';
+import { judgedBy, oneOf, wholeNumber } from './env-values';
 
-/**
- * The adapters this build can run, one entry per kind. Each entry loads its
- * package with a dynamic import, so only the chosen adapter's code (and its
- * native or driver dependencies) is ever loaded: a SQLite user never loads
- * `pg`, a ws user never loads the uWS binary. Enabling a new adapter is
- * replacing its entry here.
+/*
+ * The adapters this build can run: one table per port, one entry per kind.
+ * An entry says which environment variables it reads (judged by the
+ * adapter package's own rules), what its settings are and how it opens. A
+ * new store or bus is its package plus one entry here; nothing else in app
+ * names an adapter. Drivers and native binaries load only when their
+ * adapter opens: a SQLite user never loads `pg`, a ws user never loads the
+ * uWS binary.
  */
 
-/** Chosen adapter kind exists in config but not in this build (yet). Startup stops with this message. */
+/** Chosen adapter kind exists in config but cannot run on this build or machine. Startup stops with this message. */
 export class AdapterUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,23 +26,100 @@ export class AdapterUnavailableError extends Error {
 
 export type TransportFactory = (options: TransportOptions) => Transport;
 
-/** A store, plus the bus that goes with it when storage is shared across instances. */
+/** A store, plus the bus its package carries when one was asked for. */
 export interface OpenedStorage {
   readonly store: ChatStore;
-  /** Cross-instance bus; undefined means core's in-process bus (one instance). */
-  readonly bus?: Bus;
+  /** The cross-instance bus opened with the store (see BusAdapter.carriedBy); undefined when none was. */
+  readonly bus?: Bus | undefined;
   /** Closes the bus (if any) then the store; idempotent. */
   close(): Promise<void>;
 }
 
 export interface StorageContext {
   readonly log: Log;
-  readonly ids: Ids;
+  /** This process's id, unique per start: a bus drops notices carrying it as its own echoes. */
+  readonly instanceId: string;
+  /** Open the bus this storage's package carries too (the chosen bus is carried by it). */
+  readonly withBus: boolean;
 }
 
-type StorageOpener<K extends StorageKind> = (config: Extract<StorageConfig, { kind: K }>, ctx: StorageContext) => Promise<OpenedStorage>;
+export interface StorageAdapter<E extends v.ObjectEntries, S> {
+  /** Its environment variables, each read even when another storage is chosen, so every bad value is reported at once. */
+  readonly vars: E;
+  /** A variable it cannot run without; while STORAGE is unset, setting this variable selects this storage. */
+  readonly requires?: keyof E & string;
+  /** Chosen when STORAGE is unset and no other storage's `requires` variable is set. Exactly one entry has it. */
+  readonly isDefault?: true;
+  /** Several instances may share it, so a single instance without a bus deserves a warning. */
+  readonly shared: boolean;
+  settings(vars: v.InferOutput<v.ObjectSchema<E, undefined>>, cwd: string): S;
+  open(settings: S, ctx: StorageContext): Promise<OpenedStorage>;
+}
 
-const transports: { readonly [K in TransportKind]: () => Promise<TransportFactory> } = {
+const storage = <E extends v.ObjectEntries, S>(adapter: StorageAdapter<E, S>) => adapter;
+
+export const storages = {
+  sqlite: storage({
+    vars: {
+      SQLITE_PATH: v.optional(v.pipe(v.string(), v.trim(), judgedBy((p: string) => sqliteSettingProblem('path', p))), DEFAULT_SQLITE_PATH),
+      SQLITE_SYNCHRONOUS: v.optional(oneOf(SQLITE_SYNCHRONOUS_MODES), DEFAULT_SQLITE_SYNCHRONOUS),
+    },
+    isDefault: true,
+    shared: false,
+    settings: (e, cwd) => ({ path: resolve(cwd, e.SQLITE_PATH), synchronous: e.SQLITE_SYNCHRONOUS }),
+    open: (settings, { log }) => openSqliteStorage({ ...settings, log }),
+  }),
+  postgres: storage({
+    vars: {
+      DATABASE_URL: v.optional(v.pipe(v.string(), v.trim(), judgedBy((url: string) => postgresSettingProblem('url', url)))),
+      DATABASE_SCHEMA: v.optional(v.pipe(v.string(), judgedBy((s: string) => postgresSettingProblem('schema', s))), DEFAULT_SCHEMA),
+      DATABASE_POOL_SIZE: v.optional(
+        v.pipe(wholeNumber, judgedBy((n: number) => postgresSettingProblem('poolSize', n))),
+        String(DEFAULT_POOL_SIZE),
+      ),
+    },
+    requires: 'DATABASE_URL',
+    shared: true,
+    settings: (e) => ({ url: e.DATABASE_URL ?? '', schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }),
+    open: (settings, { log, instanceId, withBus }) => openPostgresStorage({ ...settings, log, instanceId, bus: withBus }),
+  }),
+};
+
+export type StorageKind = keyof typeof storages;
+type SettingsOf<K extends StorageKind> = ReturnType<(typeof storages)[K]['settings']>;
+/** The chosen storage and its settings, e.g. `{ kind: 'sqlite', path, synchronous }`. */
+export type StorageConfig = { [K in StorageKind]: { readonly kind: K } & Readonly<SettingsOf<K>> }[StorageKind];
+
+/** A storage entry with its types erased, for code that treats every kind alike. */
+export type AnyStorageAdapter = StorageAdapter<v.ObjectEntries, object>;
+export const storageAdapter = (kind: StorageKind): AnyStorageAdapter => storages[kind] as unknown as AnyStorageAdapter;
+
+export interface BusAdapter {
+  /** The storage whose package opens and closes this bus with the store; the bus needs that storage. */
+  readonly carriedBy?: StorageKind;
+  /** Chosen when BUS is unset and the storage carries no bus. Exactly one entry has it. */
+  readonly isDefault?: true;
+  /** The bus core uses, once storage is open. A bus with its own connections returns its own close. */
+  open(storage: OpenedStorage, ctx: { readonly log: Log; readonly instanceId: string }): Promise<{ bus: Bus; close(): Promise<void> }>;
+}
+
+const carried = (kind: StorageKind): BusAdapter => ({
+  carriedBy: kind,
+  open: async (opened) => {
+    if (!opened.bus) throw new Error(`BUS=${kind}: the ${kind} storage was opened without its bus`);
+    // Closed by its storage, which knows the order (bus first).
+    return { bus: opened.bus, close: async () => undefined };
+  },
+});
+
+export const buses = {
+  /** Core's in-process bus: one instance hears itself only. */
+  none: { isDefault: true, open: async () => ({ bus: createMemoryBus(), close: async () => undefined }) } satisfies BusAdapter,
+  postgres: carried('postgres'),
+};
+export type BusKind = keyof typeof buses;
+
+const transports: { readonly [K in 'ws' | 'uws']: () => Promise<TransportFactory> } = {
   ws: async () => (await import('@rgchat/transport-ws')).createWsTransport,
   uws: async () => {
     const { createUwsTransport, loadUws, UwsLoadError } = await import('@rgchat/transport-uws');
@@ -51,51 +134,10 @@ const transports: { readonly [K in TransportKind]: () => Promise<TransportFactor
     return createUwsTransport;
   },
 };
-
-const storages: { readonly [K in StorageKind]: StorageOpener<K> } = {
-  sqlite: async (config, { log }) => {
-    const { openSqliteStore } = await import('@rgchat/store-sqlite');
-    const store = await openSqliteStore({ path: config.path, synchronous: config.synchronous, log });
-    return { store, close: () => store.close() };
-  },
-  postgres: async (config, { log, ids }) => {
-    const { openPostgresStore, openPostgresBus, DEFAULT_BUS_CHANNEL } = await import('@rgchat/store-postgres');
-    const { url, schema, poolSize } = config;
-    // Deployments in different schemas of one database are strangers: they
-    // must not hear each other's notices (config keeps this within 63 bytes).
-    const channel = schema === 'public' ? DEFAULT_BUS_CHANNEL : `${DEFAULT_BUS_CHANNEL}_${schema}`;
-    // Random per process, so a restarted instance never drops a peer's notice as its own echo.
-    const instanceId = ids.connectionId();
-    const store = await openPostgresStore({ url, log, schema, poolSize });
-    let bus: PostgresBus;
-    try {
-      bus = await openPostgresBus({ url, log, schema, instanceId, channel, store });
-    } catch (err) {
-      await store.close().catch(() => undefined);
-      throw err;
-    }
-    log('info', 'postgres storage open', { schema, channel, instanceId, poolSize });
-    let closing: Promise<void> | undefined;
-    return {
-      store,
-      bus,
-      // The bus first: it reads the store (for oversized messages) until it is closed.
-      close: () => (closing ??= bus.close().then(() => store.close())),
-    };
-  },
-};
+export type TransportKind = keyof typeof transports;
+export const TRANSPORT_KINDS = Object.keys(transports) as [TransportKind, ...TransportKind[]];
 
 /** Loads the transport package for `kind`; rejects with AdapterUnavailableError when this build or machine cannot run it. */
 export async function loadTransport(kind: TransportKind): Promise<TransportFactory> {
   return transports[kind]();
-}
-
-/** Opens the configured storage; rejects with AdapterUnavailableError when this build lacks it. */
-export async function openStorage(config: StorageConfig, ctx: StorageContext): Promise<OpenedStorage> {
-  switch (config.kind) {
-    case 'sqlite':
-      return storages.sqlite(config, ctx);
-    case 'postgres':
-      return storages.postgres(config, ctx);
-  }
 }

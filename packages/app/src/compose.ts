@@ -4,7 +4,6 @@ import { container, instanceCachingFactory, type DependencyContainer } from 'tsy
 import {
   CloseCode,
   createChatServer,
-  createMemoryBus,
   silentLog,
   type Bus,
   type ChatServer,
@@ -14,8 +13,9 @@ import {
   type Log,
   type Transport,
 } from '@rgchat/chat-core';
-import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
-import { loadTransport, openStorage, type OpenedStorage } from './adapters';
+import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/runtime-node';
+import { buses, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
+import { createCloseStack, type CloseStack } from './close-stack';
 import type { AppConfig } from './config';
 
 /** What the container holds, by token. The only DI container of rgchat lives in this file. */
@@ -24,8 +24,12 @@ interface Services {
   log: Log;
   clock: Clock;
   ids: Ids;
+  instanceId: string;
+  closeStack: CloseStack;
+  storage: OpenedStorage;
   store: ChatStore;
   bus: Bus;
+  createTransport: TransportFactory;
   transport: Transport;
   chat: ChatServer;
 }
@@ -35,12 +39,17 @@ const tokens: { readonly [K in keyof Services]: symbol } = {
   log: Symbol('log'),
   clock: Symbol('clock'),
   ids: Symbol('ids'),
+  instanceId: Symbol('instanceId'),
+  closeStack: Symbol('closeStack'),
+  storage: Symbol('storage'),
   store: Symbol('store'),
   bus: Symbol('bus'),
+  createTransport: Symbol('createTransport'),
   transport: Symbol('transport'),
   chat: Symbol('chat'),
 };
 
+/** The container's own resolve, typed by token name. */
 const get = <K extends keyof Services>(c: DependencyContainer, key: K): Services[K] => c.resolve<Services[K]>(tokens[key]);
 
 /** A started rgchat. */
@@ -60,43 +69,33 @@ export interface StartOptions {
   readonly log?: Log;
   /**
    * Storage the caller opened, used instead of `config.storage` and closed
-   * with the app. Only the bench's memory-server passes one: rgchat wired
-   * exactly as here, minus persistence.
+   * with the app; the bus is then core's in-process one, whatever
+   * `config.bus` says. Only the bench's memory-server passes one: rgchat
+   * wired exactly as here, minus persistence.
    */
-  readonly storage?: OpenedStorage;
+  readonly storage?: Pick<OpenedStorage, 'store' | 'close'>;
 }
 
-/**
- * Builds and starts rgchat from a validated config: loads the chosen
- * transport, opens the store, builds the chat server on both and starts
- * listening. On failure everything opened so far is closed again before the
- * error is rethrown.
- */
-export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
-  const log = options.log ?? silentLog;
-  const c = container.createChildContainer();
+/** Registrations that need no I/O: config, logging, time, ids, and how the chat server and its transport are built. */
+function registerServices(c: DependencyContainer, config: AppConfig, log: Log): void {
   c.register(tokens.config, { useValue: config });
   c.register(tokens.log, { useValue: log });
+  c.register(tokens.closeStack, { useValue: createCloseStack() });
   c.register(tokens.clock, { useFactory: instanceCachingFactory(() => createSystemClock()) });
   c.register(tokens.ids, { useFactory: instanceCachingFactory(() => createRandomIds()) });
-
-  // Loaded before the store opens, so an unavailable transport touches no data.
-  const createTransport = await loadTransport(config.transport.kind);
-  const storage: OpenedStorage = options.storage ?? (await openStorage(config.storage, { log, ids: get(c, 'ids') }));
-
-  c.register(tokens.store, { useValue: storage.store });
-  c.register(tokens.bus, { useFactory: instanceCachingFactory(() => storage.bus ?? createMemoryBus()) });
+  c.register(tokens.instanceId, { useFactory: instanceCachingFactory(() => createInstanceId()) });
+  c.register(tokens.store, { useFactory: instanceCachingFactory((r) => get(r, 'storage').store) });
   c.register(tokens.transport, {
     useFactory: instanceCachingFactory((r) => {
       const { host, port, trustProxy } = get(r, 'config').transport;
-      return createTransport({ host, port, trustProxy, log: get(r, 'log') });
+      return get(r, 'createTransport')({ host, port, trustProxy, log: get(r, 'log') });
     }),
   });
   c.register(tokens.chat, {
     useFactory: instanceCachingFactory((r) => {
       const { limits, allowedOrigins } = get(r, 'config');
       const fanout = get(r, 'transport').fanout;
-      return createChatServer(
+      const chat = createChatServer(
         {
           store: get(r, 'store'),
           clock: get(r, 'clock'),
@@ -107,14 +106,64 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
         },
         { limits, ...(allowedOrigins ? { allowedOrigins } : {}) },
       );
+      // Built after its store and bus (resolved just above), so it closes before them.
+      get(r, 'closeStack').push('chat server', (code) =>
+        chat.close(code, code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down'),
+      );
+      return chat;
     }),
   });
+}
 
-  let chat: ChatServer | undefined;
+/**
+ * Registers the chosen adapters. tsyringe builds synchronously, and these
+ * steps are I/O: loading the transport package (and the uWS binary),
+ * opening the storage, opening the bus. So they are awaited here, each
+ * registered as a value once open, in the order the graph needs them: the
+ * transport first, so an unavailable one touches no data.
+ */
+async function registerAdapters(c: DependencyContainer, provided: StartOptions['storage']): Promise<void> {
+  const config = get(c, 'config');
+  const log = get(c, 'log');
+  const instanceId = get(c, 'instanceId');
+  const closeStack = get(c, 'closeStack');
+  c.register(tokens.createTransport, { useValue: await loadTransport(config.transport.kind) });
+
+  const busKind = provided ? 'none' : config.bus.kind;
+  const bus = buses[busKind];
+  const adapter = storageAdapter(config.storage.kind);
+  const storage: OpenedStorage =
+    provided ?? (await adapter.open(config.storage, { log, instanceId, withBus: 'carriedBy' in bus && bus.carriedBy === config.storage.kind }));
+  closeStack.push('storage', () => storage.close());
+  c.register(tokens.storage, { useValue: storage });
+
+  const opened = await bus.open(storage, { log, instanceId });
+  closeStack.push('bus', () => opened.close());
+  c.register(tokens.bus, { useValue: opened.bus });
+  if (!provided && adapter.shared && !('carriedBy' in bus)) {
+    log('warn', `BUS=${busKind} on ${config.storage.kind} storage: this instance hears no other; run one instance only, or choose a bus`);
+  }
+}
+
+/**
+ * Builds and starts rgchat from a validated config: loads the chosen
+ * transport, opens the storage and bus, builds the chat server on them and
+ * starts listening. Stopping closes all of it in reverse start order. On a
+ * failed start everything opened so far is closed again before the error
+ * is rethrown.
+ */
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
+  const log = options.log ?? silentLog;
+  const c = container.createChildContainer();
+  registerServices(c, config, log);
+  const closeStack = get(c, 'closeStack');
+  const instanceId = get(c, 'instanceId');
   try {
-    chat = get(c, 'chat');
+    await registerAdapters(c, options.storage);
+    const chat = get(c, 'chat');
     await chat.start();
     const running = await get(c, 'transport').start(chat);
+    closeStack.push('listener', () => running.close());
     if (!config.allowedOrigins) {
       log('warn', 'ALLOWED_ORIGINS is not set: pages from any origin may open a socket');
     }
@@ -123,27 +172,30 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       port: running.port,
       transport: config.transport.kind,
       storage: options.storage ? 'provided' : config.storage.kind,
+      bus: options.storage ? 'none' : config.bus.kind,
+      instanceId,
     });
 
-    const started = chat;
     let closing: Promise<void> | undefined;
     return {
       port: running.port,
       close(code = CloseCode.GOING_AWAY) {
         closing ??= (async () => {
-          log('info', 'stopping', { code, connections: started.connectionCount });
-          await running.close();
-          started.close(code, code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down');
-          await storage.close();
-          c.clearInstances();
+          log('info', 'stopping', { code, connections: chat.connectionCount });
+          try {
+            await closeStack.closeAll(code);
+          } finally {
+            c.clearInstances();
+          }
           log('info', 'stopped');
         })();
         return closing;
       },
     };
   } catch (err) {
-    chat?.close(CloseCode.GOING_AWAY);
-    await storage.close().catch((closeErr: unknown) => log('error', 'closing storage after a failed start failed', { err: String(closeErr) }));
+    await closeStack
+      .closeAll(CloseCode.GOING_AWAY)
+      .catch((closeErr: unknown) => log('error', 'closing after a failed start failed', { err: String(closeErr) }));
     throw err;
   }
 }

@@ -17,9 +17,13 @@ export function redactUrl(url: string): string {
 
 /** The effective configuration as the startup log shows it: everything, minus secrets. */
 export function summarizeConfig(config: AppConfig): Record<string, unknown> {
-  const storage = config.storage.kind === 'postgres' ? { ...config.storage, url: redactUrl(config.storage.url) } : config.storage;
+  // Any adapter's `url` setting may hold a password.
+  const storage = Object.fromEntries(
+    Object.entries(config.storage).map(([key, value]) => [key, key === 'url' && typeof value === 'string' ? redactUrl(value) : value]),
+  );
   return {
     storage,
+    bus: config.bus,
     transport: config.transport,
     limits: config.limits,
     allowedOrigins: config.allowedOrigins ?? 'any',

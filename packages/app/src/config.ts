@@ -1,34 +1,21 @@
-import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { createLimits, type Limits } from '@rgchat/chat-core';
+import { buses, storageAdapter, storages, TRANSPORT_KINDS, type BusKind, type StorageConfig, type StorageKind, type TransportKind } from './adapters';
+import { inRange, nonEmpty, oneOf, shown, wholeNumber } from './env-values';
+
+export { TRANSPORT_KINDS, type StorageConfig, type StorageKind, type TransportKind, type BusKind };
 
 /** pino's level names; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
-export const TRANSPORT_KINDS = ['ws', 'uws'] as const;
-export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+export const STORAGE_KINDS = Object.keys(storages) as [StorageKind, ...StorageKind[]];
+export const BUS_KINDS = Object.keys(buses) as [BusKind, ...BusKind[]];
 
-export type StorageConfig =
-  | {
-      readonly kind: 'sqlite';
-      /** Absolute path of the database file. */
-      readonly path: string;
-      /** `normal` survives a crash or kill -9 of rgchat; `full` also power loss (fsync per commit). */
-      readonly synchronous: SqliteSynchronous;
-    }
-  | {
-      readonly kind: 'postgres';
-      /** May hold a password: never log it as is (see config-summary.ts). */
-      readonly url: string;
-      /** Schema holding rgchat's tables (created if missing); one deployment per schema. */
-      readonly schema: string;
-      /** Connections in the store's pool; the bus holds two more (LISTEN, NOTIFY). */
-      readonly poolSize: number;
-    };
-export const SQLITE_SYNCHRONOUS_MODES = ['normal', 'full'] as const;
-export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS_MODES)[number];
-export type StorageKind = StorageConfig['kind'];
+export interface BusConfig {
+  /** How stored facts reach the other instances; `none`: they do not (a single instance). */
+  readonly kind: BusKind;
+}
 
 export interface TransportConfig {
   readonly kind: TransportKind;
@@ -41,8 +28,9 @@ export interface TransportConfig {
 /** The whole validated configuration, frozen, shaped by its consumers. */
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly bus: BusConfig;
   readonly transport: TransportConfig;
-  /** Every limit, validated by core's `createLimits`. */
+  /** Every limit, validated by core's `createLimits`; unset variables get core's defaults. */
   readonly limits: Limits;
   /** Exact origins allowed to open a socket; undefined allows any. */
   readonly allowedOrigins: readonly string[] | undefined;
@@ -59,7 +47,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Env variables that map one-to-one onto a core limit; core owns the defaults and the ranges. */
+/**
+ * Env variables that map one-to-one onto a core limit; core owns the
+ * defaults and the ranges. An unset one is not passed to core at all, so a
+ * default core derives from other limits (MAX_PENDING_REQUESTS from the
+ * burst) follows them.
+ */
 const LIMIT_VARS = {
   MAX_MESSAGE_LENGTH: 'maxMessageLength',
   MAX_NAME_LENGTH: 'maxNameLength',
@@ -74,39 +67,22 @@ const LIMIT_VARS = {
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 
-/** Every variable rgchat reads; anything else in the environment is ignored. */
-export const ENV_VARS = [
+const adapterVars: v.ObjectEntries = Object.assign({}, ...STORAGE_KINDS.map((kind) => storageAdapter(kind).vars)) as v.ObjectEntries;
+
+/** Every variable rgchat reads, in .env.example's order; anything else in the environment is ignored. */
+export const ENV_VARS: readonly string[] = [
   'HOST',
   'PORT',
   'CHAT_TRANSPORT',
-  'DATABASE_URL',
-  'DATABASE_SCHEMA',
-  'DATABASE_POOL_SIZE',
-  'SQLITE_PATH',
-  'SQLITE_SYNCHRONOUS',
+  'STORAGE',
+  'BUS',
+  ...Object.keys(adapterVars),
   'ALLOWED_ORIGINS',
-  ...(Object.keys(LIMIT_VARS) as LimitVar[]),
+  ...Object.keys(LIMIT_VARS),
   'LOG_LEVEL',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
-] as const;
-
-const shown = (input: unknown): string => JSON.stringify(input);
-
-/**
- * A whole number written in plain digits. Rejects what `Number()` would
- * quietly accept ("", " 5", "1e3", "0x10", "12.0") and what `parseInt`
- * would truncate ("12abc").
- */
-const wholeNumber = v.pipe(
-  v.string(),
-  v.regex(/^[0-9]+$/, (i) => `must be a whole number (digits only), got ${shown(i.input)}`),
-  v.transform(Number),
-  v.safeInteger((i) => `is too large, got ${shown(i.input)}`),
-);
-
-const inRange = (min: number, max: number) =>
-  v.pipe(wholeNumber, v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+];
 
 /** A limit's range is core's: `createLimits` judges the value, so the two can never disagree. */
 const coreLimit = (field: keyof Limits) =>
@@ -129,8 +105,6 @@ const flag = v.pipe(
   v.picklist(['true', 'false', '1', '0'], (i) => `must be true, false, 1 or 0, got ${shown(i.input)}`),
   v.transform((s) => s === 'true' || s === '1'),
 );
-
-const nonEmpty = v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'));
 
 /** `scheme://host[:port]` exactly as a browser sends it in the Origin header. */
 const isExactOrigin = (s: string): boolean => {
@@ -157,26 +131,6 @@ const originList = v.pipe(
   }),
 );
 
-const postgresUrl = v.pipe(
-  v.string(),
-  v.trim(),
-  v.regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL; unset it to use SQLite'),
-  v.check((s) => URL.canParse(s), 'is not a valid URL'),
-);
-
-/**
- * A plain lowercase SQL identifier, so it never needs quoting in a `psql`
- * session. At most 49 characters: the bus channel is `rgchat_events_<schema>`
- * and Postgres cuts identifiers at 63 bytes. `pg_` names are reserved by
- * Postgres.
- */
-const schemaName = v.pipe(
-  v.string(),
-  v.regex(/^[a-z_][a-z0-9_]*$/, (i) => `must be a lowercase identifier (a-z, 0-9, _; not starting with a digit), got ${shown(i.input)}`),
-  v.maxLength(49, 'must be at most 49 characters'),
-  v.check((s) => !s.startsWith('pg_'), 'must not start with pg_ (reserved by Postgres)'),
-);
-
 const limitEntries = Object.fromEntries(
   (Object.entries(LIMIT_VARS) as Array<[LimitVar, keyof Limits]>).map(([name, field]) => [name, v.optional(coreLimit(field))]),
 ) as { [K in LimitVar]: v.OptionalSchema<ReturnType<typeof coreLimit>, undefined> };
@@ -184,28 +138,53 @@ const limitEntries = Object.fromEntries(
 const envSchema = v.object({
   HOST: v.optional(nonEmpty, '0.0.0.0'),
   PORT: v.optional(inRange(0, 65_535), '8080'),
-  CHAT_TRANSPORT: v.optional(
-    v.picklist(TRANSPORT_KINDS, (i) => `must be one of ${TRANSPORT_KINDS.join(', ')}, got ${shown(i.input)}`),
-    'ws',
-  ),
-  DATABASE_URL: v.optional(postgresUrl),
-  DATABASE_SCHEMA: v.optional(schemaName, 'public'),
-  // 10 is also store-postgres's own default (DEFAULT_POOL_SIZE); importing it here would load pg for SQLite users.
-  DATABASE_POOL_SIZE: v.optional(inRange(1, 1000), '10'),
-  SQLITE_PATH: v.optional(nonEmpty, './data/chat.db'),
-  SQLITE_SYNCHRONOUS: v.optional(
-    v.picklist(SQLITE_SYNCHRONOUS_MODES, (i) => `must be one of ${SQLITE_SYNCHRONOUS_MODES.join(', ')}, got ${shown(i.input)}`),
-    'normal',
-  ),
+  CHAT_TRANSPORT: v.optional(oneOf(TRANSPORT_KINDS), 'ws'),
+  STORAGE: v.optional(oneOf(STORAGE_KINDS)),
+  BUS: v.optional(oneOf(BUS_KINDS)),
   ALLOWED_ORIGINS: v.optional(originList),
   ...limitEntries,
-  LOG_LEVEL: v.optional(
-    v.picklist(LOG_LEVELS, (i) => `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(i.input)}`),
-    'info',
-  ),
+  LOG_LEVEL: v.optional(oneOf(LOG_LEVELS), 'info'),
   TRUST_PROXY: v.optional(flag, 'false'),
   SHUTDOWN_TIMEOUT_MS: v.optional(inRange(100, 600_000), '5000'),
 });
+
+const isKind = <K extends string>(kinds: readonly K[], value: string | undefined): value is K =>
+  (kinds as readonly string[]).includes(value ?? '');
+
+/**
+ * Which storage and bus run, from STORAGE and BUS or, when unset, from the
+ * registry: a storage whose required variable is set, else the default one;
+ * the bus that storage carries, else the default bus.
+ * Problems name the variable they are about; undefined kinds are unknown
+ * ones, already reported by the schema.
+ */
+function chooseAdapters(input: Readonly<Record<string, string>>): { storage?: StorageKind; bus?: BusKind; problems: Array<[string, string]> } {
+  const problems: Array<[string, string]> = [];
+  const isSet = (name: string | undefined) => name !== undefined && input[name] !== undefined;
+  const storage: StorageKind | undefined =
+    input['STORAGE'] === undefined
+      ? (STORAGE_KINDS.find((k) => isSet(storageAdapter(k).requires)) ?? STORAGE_KINDS.find((k) => storageAdapter(k).isDefault))
+      : isKind(STORAGE_KINDS, input['STORAGE'])
+        ? input['STORAGE']
+        : undefined;
+  const needs = storage && storageAdapter(storage).requires;
+  if (needs !== undefined && !isSet(needs)) problems.push(['STORAGE', `is ${storage}, which needs ${needs}`]);
+  if (storage === undefined) return { problems };
+
+  const busAdapter = (k: BusKind): { carriedBy?: StorageKind; isDefault?: true } => buses[k];
+  const bus: BusKind | undefined =
+    input['BUS'] === undefined
+      ? (BUS_KINDS.find((k) => busAdapter(k).carriedBy === storage) ?? BUS_KINDS.find((k) => busAdapter(k).isDefault))
+      : isKind(BUS_KINDS, input['BUS'])
+        ? input['BUS']
+        : undefined;
+  const carrier = bus && busAdapter(bus).carriedBy;
+  if (carrier !== undefined && carrier !== storage) {
+    const carrierNeeds = storageAdapter(carrier).requires;
+    problems.push(['BUS', `is ${bus}, which needs STORAGE=${carrier}${carrierNeeds && !isSet(carrierNeeds) ? ` and ${carrierNeeds}` : ''}`]);
+  }
+  return { storage, ...(bus ? { bus } : {}), problems };
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -217,30 +196,31 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Validates the environment once and returns the frozen configuration.
- * Throws a ConfigError naming every bad variable at once. `cwd` resolves a
- * relative SQLITE_PATH.
+ * Throws a ConfigError naming every bad variable at once. `cwd` resolves
+ * relative paths (SQLITE_PATH). Loads no adapter: nothing is opened here.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd: string = process.cwd()): AppConfig {
+  const required = new Set(STORAGE_KINDS.map((k) => storageAdapter(k).requires));
   const input: Record<string, string> = {};
   for (const name of ENV_VARS) {
     const value = env[name];
-    // `DATABASE_URL=` in a .env file means "no database URL", i.e. SQLite.
-    if (value === undefined || (name === 'DATABASE_URL' && value.trim() === '')) continue;
+    // `DATABASE_URL=` in a .env file means "no database URL": an empty required variable is an unset one.
+    if (value === undefined || (required.has(name) && value.trim() === '')) continue;
     input[name] = value;
   }
 
+  const problems = new Map<string, string[]>();
+  const report = (name: string, message: string) => problems.set(name, [...(problems.get(name) ?? []), message]);
   const result = v.safeParse(envSchema, input);
-  if (!result.success) {
-    const problems = new Map<string, string[]>();
-    for (const issue of result.issues) {
-      const name = v.getDotPath(issue) ?? 'environment';
-      problems.set(name, [...(problems.get(name) ?? []), issue.message]);
-    }
+  const vars = v.safeParse(v.object(adapterVars), input);
+  for (const issue of [...(result.issues ?? []), ...(vars.issues ?? [])]) report(v.getDotPath(issue) ?? 'environment', issue.message);
+  const chosen = chooseAdapters(input);
+  for (const [name, message] of chosen.problems) report(name, message);
+
+  if (!result.success || !vars.success || problems.size > 0 || !chosen.storage || !chosen.bus) {
     // Sorted in the order of ENV_VARS, so the message reads like .env.example.
-    const order = (n: string) => (ENV_VARS as readonly string[]).indexOf(n);
-    throw new ConfigError(
-      [...problems].sort(([a], [b]) => order(a) - order(b)).map(([name, messages]) => `${name} ${messages.join(', ')}`),
-    );
+    const order = (n: string) => ENV_VARS.indexOf(n);
+    throw new ConfigError([...problems].sort(([a], [b]) => order(a) - order(b)).map(([name, messages]) => `${name} ${messages.join(', ')}`));
   }
   const e = result.output;
 
@@ -257,11 +237,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
 
+  const settings = storageAdapter(chosen.storage).settings(vars.output, cwd);
   return deepFreeze<AppConfig>({
-    storage:
-      e.DATABASE_URL === undefined
-        ? { kind: 'sqlite', path: resolve(cwd, e.SQLITE_PATH), synchronous: e.SQLITE_SYNCHRONOUS }
-        : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
+    storage: { kind: chosen.storage, ...settings } as StorageConfig,
+    bus: { kind: chosen.bus },
     transport: { kind: e.CHAT_TRANSPORT, host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     limits,
     allowedOrigins: e.ALLOWED_ORIGINS,

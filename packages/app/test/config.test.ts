@@ -1,4 +1,4 @@
-import { defaultLimits } from '@rgchat/chat-core';
+import { createLimits, defaultLimits } from '@rgchat/chat-core';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config';
 import { redactUrl, summarizeConfig } from '../src/config-summary';
 
@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     });
     expect(c).toEqual({
       storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db', synchronous: 'full' },
+      bus: { kind: 'none' },
       transport: { kind: 'uws', host: '127.0.0.1', port: 0, trustProxy: true },
       limits: {
         ...defaultLimits,
@@ -120,6 +121,51 @@ describe('loadConfig', () => {
     const problems = problemsOf({ DATABASE_URL: 'postgres://db/chat', DATABASE_POOL_SIZE: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^DATABASE_POOL_SIZE /);
+  });
+
+  test('STORAGE and BUS default from DATABASE_URL: set means postgres for both, unset sqlite and none', () => {
+    expect(load({}).bus).toEqual({ kind: 'none' });
+    const pg = load({ DATABASE_URL: 'postgres://db/chat' });
+    expect([pg.storage.kind, pg.bus.kind]).toEqual(['postgres', 'postgres']);
+    const explicit = load({ STORAGE: 'postgres', BUS: 'postgres', DATABASE_URL: 'postgres://db/chat' });
+    expect([explicit.storage.kind, explicit.bus.kind]).toEqual(['postgres', 'postgres']);
+  });
+
+  test('STORAGE=sqlite wins over a set DATABASE_URL, which is then unused', () => {
+    const c = load({ STORAGE: 'sqlite', DATABASE_URL: 'postgres://db/chat' });
+    expect(c.storage).toEqual({ kind: 'sqlite', path: '/srv/rgchat/data/chat.db', synchronous: 'normal' });
+    expect(c.bus).toEqual({ kind: 'none' });
+  });
+
+  test('BUS=none on postgres is a single instance on Postgres', () => {
+    const c = load({ DATABASE_URL: 'postgres://db/chat', BUS: 'none' });
+    expect(c.storage.kind).toBe('postgres');
+    expect(c.bus).toEqual({ kind: 'none' });
+  });
+
+  test('STORAGE=postgres without DATABASE_URL, or an empty one, is refused', () => {
+    expect(problemsOf({ STORAGE: 'postgres' })).toEqual(['STORAGE is postgres, which needs DATABASE_URL']);
+    expect(problemsOf({ STORAGE: 'postgres', DATABASE_URL: ' ' })).toEqual(['STORAGE is postgres, which needs DATABASE_URL']);
+  });
+
+  test('BUS=postgres needs postgres storage and so DATABASE_URL', () => {
+    expect(problemsOf({ BUS: 'postgres' })).toEqual(['BUS is postgres, which needs STORAGE=postgres and DATABASE_URL']);
+    expect(problemsOf({ BUS: 'postgres', STORAGE: 'sqlite', DATABASE_URL: 'postgres://db/chat' })).toEqual([
+      'BUS is postgres, which needs STORAGE=postgres',
+    ]);
+    expect(load({ BUS: 'postgres', DATABASE_URL: 'postgres://db/chat' }).bus.kind).toBe('postgres');
+  });
+
+  test('unknown STORAGE and BUS kinds are refused, naming the known ones', () => {
+    const problems = problemsOf({ STORAGE: 'redis', BUS: 'nats' });
+    expect(problems).toEqual([expect.stringMatching(/^STORAGE must be one of sqlite, postgres, got "redis"/), expect.stringMatching(/^BUS must be one of none, postgres, got "nats"/)]);
+  });
+
+  test("MAX_PENDING_REQUESTS unset is left to core, whose default may follow the other limits", () => {
+    for (const burst of ['30', '100', '5000']) {
+      expect(load({ RATE_LIMIT_BURST: burst }).limits).toEqual(createLimits({ rateLimitBurst: Number(burst) }));
+    }
+    expect(load({ MAX_PENDING_REQUESTS: '7' }).limits.maxPendingRequests).toBe(7);
   });
 
   test('an empty DATABASE_URL (as in a copied .env) means SQLite', () => {
@@ -215,6 +261,7 @@ describe('summarizeConfig', () => {
     expect(text).toContain('sslmode=require');
     expect(text).toContain('chat:***@db:5432');
     expect(summarizeConfig(c)['storage']).toMatchObject({ kind: 'postgres', schema: 'public', poolSize: 10 });
+    expect(summarizeConfig(c)['bus']).toEqual({ kind: 'postgres' });
   });
 
   test('redactUrl does not echo what it cannot parse', () => {

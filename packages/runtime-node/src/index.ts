@@ -1,2 +1,3 @@
 export { createSystemClock } from './system-clock';
 export { createRandomIds } from './random-ids';
+export { createInstanceId } from './instance-id';
