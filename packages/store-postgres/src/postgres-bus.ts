@@ -3,8 +3,7 @@ import { decodeNotice, encodeNotice, type Notice } from './notify-payload';
 import { openPostgresListener } from './postgres-listener';
 import { createPostgresNotifier } from './postgres-notifier';
 import { errText, resolveOptions, type PostgresOptions } from './postgres-options';
-
-export const DEFAULT_BUS_CHANNEL = 'rgchat_events';
+import { DEFAULT_BUS_CHANNEL } from './postgres-settings';
 
 export interface PostgresBusOptions extends PostgresOptions {
   /** Unique per running instance; notices carrying it are this instance's own echoes and are dropped. */
