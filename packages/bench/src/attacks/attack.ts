@@ -20,7 +20,7 @@ export interface AttackContext {
 export interface AttackStats {
   readonly name: AttackName;
   readonly attackers: number;
-  /** Connections opened (attackers reconnect when the server closes them). */
+  /** Connection attempts (attackers reconnect when the server closes them); `connectFailures` of them failed. */
   connections: number;
   connectFailures: number;
   /** Connections the server closed or dropped during the window. */
