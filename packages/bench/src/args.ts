@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { ATTACKS, type AttackName } from './attacks/attack';
 
-export const MODES = ['fanout', 'idle', 'join', 'slow-reader'] as const;
+export const MODES = ['fanout', 'idle', 'join', 'slow-reader', 'abuse'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Everything the load tool can be told; units are in the names. */
@@ -37,6 +38,12 @@ export interface BenchOptions {
   readonly joinIntervalMs: number;
   /** idle: how long to hold the connections before reading the server's RSS. */
   readonly idleS: number;
+  /** abuse: the attacks to run at once. */
+  readonly attacks: readonly AttackName[];
+  /** abuse: connections per attack. */
+  readonly attackers: number;
+  /** abuse: the honest client's ping period. */
+  readonly pingIntervalMs: number;
   readonly help: boolean;
 }
 
@@ -67,6 +74,10 @@ Mode (--mode)
   slow-reader  two fan-out phases of --duration each: without, then with one member of
                room 0 that stops reading its socket; reports the others' p99 in both and
                whether the server closed the slow one.
+  abuse        issue #10: one honest client pings every --ping-interval-ms, calm for --warmup
+               s, then for --duration s while --attack runs; reports its ping p50/p99/max,
+               unanswered pings, the server's RSS and CPU, and whether it is still up.
+               Run the server with its real limits (no RATE_LIMIT_* overrides).
 
 Load
   --connections <n>           connections, spread round-robin over the rooms (default 200)
@@ -97,6 +108,21 @@ join mode
 
 idle mode
   --idle-seconds <s>          hold time before the RSS reading (default 5)
+
+abuse mode
+  --attack <a,b,...|all>      attacks to run at once (default all):
+                                fragment-flood  raw socket: a text frame's first fragment, then
+                                                1-byte continuation fragments, never finished
+                                junk-frames     bad JSON and 1 KiB unknown-type frames
+                                room-flood      create_room with a new name each time
+                                room-recreate   create_room of one existing room again and again
+                                join-amplify    join_room alternating two rooms seeded with
+                                                --history messages each (default 500)
+                                ungreeted       upgrade, then never send hello
+                              all but ungreeted send as fast as the socket takes them, answer
+                              pings, and reconnect when the server closes them
+  --attackers <n>             connections per attack (default 1)
+  --ping-interval-ms <ms>     the honest client's ping period (default 100)
 
 Output: a human summary, then exactly one line "BENCH_JSON {...}" (grep for it).
 
@@ -137,10 +163,17 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
   return n;
 }
 
+function parseAttacks(raw: string | undefined): AttackName[] {
+  if (raw === undefined || raw === 'all') return [...ATTACKS];
+  const names = raw.split(',').map((x) => x.trim());
+  for (const x of names) if (!(ATTACKS as readonly string[]).includes(x)) throw new UsageError(`--attack must be "all" or a comma list of ${ATTACKS.join(', ')}, got "${x}"`);
+  return [...new Set(names)] as AttackName[];
+}
+
 const STRING_OPTIONS = [
   'url', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
   'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
-  'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds',
+  'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds', 'attack', 'attackers', 'ping-interval-ms',
 ] as const;
 
 /** Parses and checks the command line (without node and script); throws UsageError on anything wrong. */
@@ -194,6 +227,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     joiners: int('joiners', s('joiners'), 1, 1),
     joinIntervalMs: int('join-interval-ms', s('join-interval-ms'), 10, 0),
     idleS: num('idle-seconds', s('idle-seconds'), 5, 0),
+    attacks: parseAttacks(s('attack')),
+    attackers: int('attackers', s('attackers'), 1, 1, 100_000),
+    pingIntervalMs: int('ping-interval-ms', s('ping-interval-ms'), 100, 1, 60_000),
     help: values['help'] === true,
   };
   if (opts.help) return opts;

@@ -1,4 +1,5 @@
 import type { BenchOptions } from './args';
+import { runAbuse } from './modes/abuse';
 import { runFanout } from './modes/fanout';
 import { runIdle } from './modes/idle';
 import { runJoin } from './modes/join';
@@ -37,5 +38,7 @@ export async function runBench(options: BenchOptions, run: RunBenchOptions = {})
       return runJoin(ctx, startedAt);
     case 'slow-reader':
       return runSlowReader(ctx, startedAt);
+    case 'abuse':
+      return runAbuse(ctx, startedAt);
   }
 }

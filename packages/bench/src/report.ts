@@ -1,4 +1,6 @@
 import type { BenchOptions, Mode } from './args';
+import { kb, lat, mib, n, pct } from './format';
+import { abuseLines, type AbuseReport } from './modes/abuse-report';
 import type { LatencySummaryMs } from './histogram';
 import type { LoadSummary } from './phase';
 import type { ServerUsage } from './proc-stats';
@@ -65,6 +67,7 @@ export interface BenchReport {
       bytesPerSecToSlow: number;
     };
   };
+  abuse?: AbuseReport;
   warnings: string[];
 }
 
@@ -90,12 +93,7 @@ export function commonWarnings(r: BenchReport): string[] {
   return w;
 }
 
-/** A share (1 = all of it) as a percentage with one decimal: 0.1234 -> "12.3%". */
-export const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
-const kb = (bytes: number) => `${Math.round(bytes / 102.4) / 10} KiB`;
-const mib = (bytes: number) => `${Math.round(bytes / 104857.6) / 10} MiB`;
-const n = (x: number) => x.toLocaleString('en-US');
-const lat = (l: LatencySummaryMs) => `p50 ${l.p50} ms  p95 ${l.p95} ms  p99 ${l.p99} ms  max ${l.max} ms  (${n(l.count)} samples)`;
+export { pct };
 
 function loadLines(title: string, l: LoadSummary): string[] {
   return [
@@ -152,7 +150,8 @@ export function formatHuman(r: BenchReport): string {
   } else if (r.load) {
     out.push(...loadLines(r.mode === 'join' ? 'background load' : 'load', r.load));
   }
-  if (!r.slowReader) out.push(...serverLines(r.server));
+  if (r.abuse) out.push(...abuseLines(r.abuse));
+  else if (!r.slowReader) out.push(...serverLines(r.server));
   const t = r.toolUsage;
   out.push(`tool       CPU ${t.cpuS} s = ${pct(t.cpuCores)} of a core${t.saturated ? ' -> SATURATED (the tool was the limit)' : ' (not saturated)'}; event-loop delay p99 ${t.eventLoopDelayP99Ms} ms, max ${t.eventLoopDelayMaxMs} ms`);
   if (t.machineSteal !== null) out.push(`machine    hypervisor steal ${pct(t.machineSteal)} of all CPU time during the window`);

@@ -115,7 +115,9 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       s.gapTimer?.();
       s.gapTimer = undefined;
       s.gapRetryMs = gapFillMs;
-    } else if (s.pending.size > maxPending) {
+    } else if (s.pending.size > maxPending && s.gapRetryMs === gapFillMs) {
+      // At once only while not backing off: after a failed fill this branch
+      // would start the next read straight away, a busy loop on a broken store.
       void fill(s);
     } else if (!s.gapTimer) {
       s.gapTimer = clock.schedule(s.gapRetryMs, () => {
