@@ -5,7 +5,7 @@ import type { LogLevel } from './ports/log';
 import type { MessageRecord, MessageStore } from './ports/store';
 import { createRoomFeed } from './room-feed';
 import { messageFrame } from './wire';
-import { createStoreGuard } from './with-timeout';
+import { createStoreGuard } from './store-guard';
 
 const GAP_FILL_MS = 100;
 const HISTORY_LIMIT = 5;
