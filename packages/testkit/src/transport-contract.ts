@@ -11,6 +11,7 @@ import {
 } from '@rgchat/chat-core';
 import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
 import { createMemoryStore, type MemoryStore } from './memory-store';
+import { rawExchange } from './raw-exchange';
 import { connectClient, expectUpgradeStatus, type ConnectOptions, type TestClient } from './ws-test-client';
 
 /** What one contract test runs against: a real chat server behind the transport, on 127.0.0.1. */
@@ -233,6 +234,16 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect(JSON.parse(res.body).rooms).toEqual([expect.objectContaining({ id: 'tea-room', name: 'Tea Room', messageCount: 0 })]);
       expect((await httpGet(`${h.httpUrl}/nope`)).status).toBe(404);
       expect(await expectUpgradeStatus(`${h.url}nope`)).toBe(404);
+    });
+
+    test('an upgrade without a key gets 400 (uWS would route it as plain HTTP) and never reaches core', async () => {
+      const h = await start();
+      const reply = await rawExchange(
+        h.running.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      expect(reply).toMatch(/^HTTP\/1\.1 400/);
+      expect(h.chat.connectionCount).toBe(0);
     });
 
     test('a frame over maxPayloadBytes closes that socket with 1009; another client keeps working', async () => {

@@ -1,9 +1,9 @@
 import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { createLimits } from '@rgchat/chat-core';
+import { createLimits, OVERSIZE_SLACK_BYTES } from '@rgchat/chat-core';
 import { describeTransportContract, rawExchange, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
-import { createUwsTransport, idleTimeoutSeconds, loadUws, nativeUwsPath, OVERSIZE_SLACK_BYTES, uwsLimits, UwsLoadError } from '../src';
+import { createUwsTransport, idleTimeoutSeconds, loadUws, nativeUwsPath, uwsLimits, UwsLoadError } from '../src';
 
 describeTransportContract('uws', createUwsTransport);
 
@@ -86,16 +86,6 @@ describe('uws transport specifics', () => {
     await waitUntil(() => h?.chat.connectionCount === 1, 'the huge sender is gone');
     other.send({ type: 'ping', ts: 'still-here' });
     await other.waitFor((f) => f['type'] === 'pong' && f['ts'] === 'still-here');
-  });
-
-  test('an upgrade without a key is not a WebSocket upgrade for uWS and never reaches core', async () => {
-    h = await startTransportHarness(createUwsTransport);
-    const reply = await rawExchange(
-      h.running.port,
-      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    expect(reply).toMatch(/^HTTP\/1\.1 404/);
-    expect(h.chat.connectionCount).toBe(0);
   });
 
   test('an unparsable HTTP request is dropped by uWS (ws answers 400) and the server keeps serving', async () => {
