@@ -3,6 +3,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import {
   createChatServer,
   type ChatServer,
+  type Connection,
+  type ConnectionEvents,
   type Limits,
   type LogLevel,
   type RunningTransport,
@@ -23,6 +25,10 @@ export interface TransportHarness {
   readonly url: string;
   /** `http://127.0.0.1:<port>` */
   readonly httpUrl: string;
+  /** Every Connection the transport handed core, in order. */
+  readonly connections: Connection[];
+  /** Frames the transport delivered to core (`ConnectionEvents.message` calls), over all connections. */
+  readonly inboundFrames: number;
   /** Everything core and the transport logged. */
   readonly logs: Array<{ level: LogLevel; msg: string; fields: Record<string, unknown> | undefined }>;
   connect(options?: ConnectOptions): Promise<TestClient>;
@@ -56,7 +62,27 @@ export async function startTransportHarness(
     { ...(setup.limits ? { limits: setup.limits } : {}), ...(setup.allowedOrigins ? { allowedOrigins: setup.allowedOrigins } : {}) },
   );
   await chat.start();
-  const running = await transport.start(chat);
+  const connections: Connection[] = [];
+  let inboundFrames = 0;
+  // The transport sees core through this proxy, so a test can reach the Connection and count what core receives.
+  const observed = new Proxy(chat, {
+    get(target, key) {
+      if (key !== 'open') return Reflect.get(target, key) as unknown;
+      return (connection: Connection): ConnectionEvents => {
+        connections.push(connection);
+        const events = target.open(connection);
+        return {
+          message(data, isBinary) {
+            inboundFrames++;
+            events.message(data, isBinary);
+          },
+          pong: () => events.pong(),
+          closed: (code, reason) => events.closed(code, reason),
+        };
+      };
+    },
+  });
+  const running = await transport.start(observed);
   const url = `ws://127.0.0.1:${running.port}/`;
   const clients: TestClient[] = [];
   let stopped: Promise<void> | undefined;
@@ -73,6 +99,10 @@ export async function startTransportHarness(
     running,
     url,
     httpUrl: `http://127.0.0.1:${running.port}`,
+    connections,
+    get inboundFrames() {
+      return inboundFrames;
+    },
     logs,
     connect,
     async greet(name, options) {
@@ -166,7 +196,12 @@ async function roundTrip(client: TestClient, ts: string): Promise<void> {
  * against a real chat server on the memory store. It only uses the Transport
  * port, core and a WebSocket client, never the server library's internals.
  */
-export function describeTransportContract(name: string, create: (options: TransportOptions) => Transport): void {
+export interface TransportContractOptions {
+  /** The transport implements `Connection.pauseReading` (ws does; uWS cannot). Default false. */
+  readonly pausesReading?: boolean;
+}
+
+export function describeTransportContract(name: string, create: (options: TransportOptions) => Transport, options: TransportContractOptions = {}): void {
   describe(`transport contract: ${name}`, () => {
     const harnesses: TransportHarness[] = [];
     const start = async (setup?: HarnessSetup): Promise<TransportHarness> => {
@@ -349,6 +384,38 @@ export function describeTransportContract(name: string, create: (options: Transp
       await roundTrip(c, 'still-served');
       expect(h.chat.connectionCount).toBe(6);
     });
+
+    test(`the Connection ${options.pausesReading ? 'offers' : 'does not offer'} pauseReading/resumeReading`, async () => {
+      const h = await start();
+      await h.greet('alice');
+      expect(typeof h.connections[0]?.pauseReading).toBe(options.pausesReading ? 'function' : 'undefined');
+      expect(typeof h.connections[0]?.resumeReading).toBe(options.pausesReading ? 'function' : 'undefined');
+    });
+
+    if (options.pausesReading) {
+      test('a paused connection delivers no frame until resumed, and the backpressure reaches the client', async () => {
+        const h = await start({ limits: { rateLimitPerSec: 1_000_000, rateLimitBurst: 1_000_000, maxPendingRequests: 10_000 } });
+        const c = await h.greet('alice');
+        const connection = h.connections[0] as Connection;
+        connection.pauseReading?.();
+        const before = h.inboundFrames;
+        const pad = 'p'.repeat(60_000);
+        let sent = 0;
+        // Until the kernel buffers on both ends are full and the client's own queue grows: proof the server stopped reading.
+        while (c.bufferedAmount < 1024 * 1024) {
+          if (sent >= 2000) throw new Error(`client queue still empty after ${sent} frames`);
+          for (let i = 0; i < 16; i++) c.send({ type: 'ping', ts: String(sent++), pad });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(h.inboundFrames).toBe(before);
+        expect(c.frames.filter((f) => f['type'] === 'pong')).toEqual([]);
+        connection.resumeReading?.();
+        await c.waitFor((f) => f['type'] === 'pong' && f['ts'] === String(sent - 1), 30_000);
+        expect(h.inboundFrames).toBe(before + sent);
+        const pongs = c.frames.filter((f) => f['type'] === 'pong').map((f) => Number(f['ts']));
+        expect(pongs).toEqual(Array.from({ length: sent }, (_, i) => i));
+      });
+    }
 
     test('connectionCount drops back after clients disconnect', async () => {
       const h = await start();

@@ -1,7 +1,7 @@
 import { describeTransportContract, rawExchange, startTransportHarness, type TransportHarness } from '@rgchat/testkit';
 import { createWsTransport } from '../src';
 
-describeTransportContract('ws', createWsTransport);
+describeTransportContract('ws', createWsTransport, { pausesReading: true });
 
 describe('ws transport specifics', () => {
   let h: TransportHarness | undefined;
