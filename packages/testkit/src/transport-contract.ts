@@ -281,6 +281,26 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect(h.chat.connectionCount).toBe(0);
     });
 
+    const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const upgradeWith = (lines: string[]): string => `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+    test.each([
+      ['a version other than 13', ['Upgrade: websocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 12']],
+      ['a key that is not 16 bytes of base64', ['Upgrade: websocket', 'Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==', 'Sec-WebSocket-Version: 13']],
+      ['an Upgrade other than websocket', ['Upgrade: websockets', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13']],
+      ['two Origin headers', ['Upgrade: websocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13', 'Origin: https://a.example', 'Origin: https://b.example']],
+    ])('an upgrade with %s gets 400 and never reaches core', async (_, lines) => {
+      const h = await start();
+      expect(await rawExchange(h.running.port, upgradeWith(lines))).toMatch(/^HTTP\/1\.1 400/);
+      expect(h.chat.connectionCount).toBe(0);
+    });
+
+    test('Upgrade is matched without regard to case, as RFC 6455 asks', async () => {
+      const h = await start();
+      expect(await expectUpgradeStatus(h.url)).toBe(101);
+      const reply = await rawExchange(h.running.port, upgradeWith(['Upgrade: WebSocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13']));
+      expect(reply).toMatch(/^HTTP\/1\.1 101/);
+    });
+
     test('a frame over maxPayloadBytes closes that socket with 1009; another client keeps working', async () => {
       const h = await start({ limits: { maxPayloadBytes: 4096 } });
       const big = await h.greet('alice');
