@@ -328,6 +328,14 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect(c.isClosed).toBe(false);
     });
 
+    test('a frame starting with a UTF-8 BOM is not JSON on any transport (BAD_JSON); the connection stays', async () => {
+      const h = await start();
+      const c = await h.connect();
+      c.sendRaw(`\uFEFF${JSON.stringify({ type: 'hello', profile: { name: 'bom', avatarId: 1 } })}`);
+      expect(await c.next('error')).toMatchObject({ code: 'BAD_JSON' });
+      await roundTrip(c, 'after-bom');
+    });
+
     test('a peer that does not answer protocol pings is dropped; a live one stays', async () => {
       // Short enough for a quick test, long enough that a busy test machine does not starve the live peer's pong.
       const h = await start({ limits: { heartbeatMs: 500 } });
