@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import {
   createChatServer,
   type ChatServer,
@@ -42,6 +42,8 @@ export interface HarnessSetup {
   readonly limits?: Partial<Limits>;
   readonly allowedOrigins?: readonly string[];
   readonly trustProxy?: boolean;
+  /** Passed to the transport as `httpHeadersTimeoutMs`. */
+  readonly httpHeadersTimeoutMs?: number;
   /** Default 0 (any free port). */
   readonly port?: number;
 }
@@ -55,7 +57,13 @@ export async function startTransportHarness(
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     logs.push({ level, msg, fields });
   };
-  const transport = create({ host: '127.0.0.1', port: setup.port ?? 0, log, ...(setup.trustProxy ? { trustProxy: true } : {}) });
+  const transport = create({
+    host: '127.0.0.1',
+    port: setup.port ?? 0,
+    log,
+    ...(setup.trustProxy ? { trustProxy: true } : {}),
+    ...(setup.httpHeadersTimeoutMs === undefined ? {} : { httpHeadersTimeoutMs: setup.httpHeadersTimeoutMs }),
+  });
   const store = createMemoryStore();
   const chat = createChatServer(
     { store, clock: createSystemClock(), ids: createRandomIds(), log, ...(transport.fanout ? { fanout: transport.fanout } : {}) },
@@ -444,6 +452,24 @@ export function describeTransportContract(name: string, create: (options: Transp
         expect(pongs).toEqual(Array.from({ length: sent }, (_, i) => i));
       });
     }
+
+    test('a client trickling its request headers byte by byte is cut off', async () => {
+      const h = await start({ httpHeadersTimeoutMs: 500 });
+      const socket = connect(h.running.port, '127.0.0.1');
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      let stop = false;
+      void closed.then(() => (stop = true));
+      const headers = `GET /healthz HTTP/1.1\r\nHost: x\r\n${'X-Slow: y\r\n'.repeat(1000)}`;
+      // One byte every 100 ms keeps any idle timer from firing: only a headers timeout cuts this client.
+      for (let i = 0; !stop && i < headers.length; i++) {
+        socket.write(headers[i] as string);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stop).toBe(true);
+      await closed;
+    }, 60_000);
 
     test('connectionCount drops back after clients disconnect', async () => {
       const h = await start();
