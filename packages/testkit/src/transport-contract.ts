@@ -268,6 +268,15 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect((await httpGet(`${h.httpUrl}/healthz`)).status).toBe(200);
     });
 
+    test('HEAD gets the headers of GET without a body', async () => {
+      const h = await start();
+      const reply = await rawExchange(h.running.port, 'HEAD /api/rooms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(reply).toMatch(/content-length: 12\r\n/i);
+      expect(reply).toMatch(/cache-control: no-store\r\n/i);
+      expect(reply.endsWith('\r\n\r\n')).toBe(true);
+    });
+
     test('/api/rooms lists the rooms as JSON; unknown paths get 404 for HTTP and for upgrades', async () => {
       const h = await start();
       const alice = await h.greet('alice');

@@ -95,12 +95,4 @@ describe('uws transport specifics', () => {
     c.send({ type: 'ping', ts: 'ok' });
     await c.next('pong');
   });
-
-  test('HEAD gets the headers of GET without a body', async () => {
-    h = await startTransportHarness(createUwsTransport);
-    const reply = await rawExchange(h.running.port, 'HEAD /api/rooms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    expect(reply).toMatch(/^HTTP\/1\.1 200/);
-    expect(reply).toMatch(/content-length: 12\r\n/i);
-    expect(reply.endsWith('\r\n\r\n')).toBe(true);
-  });
 });
