@@ -1,8 +1,10 @@
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import {
   createChatServer,
   type ChatServer,
+  type Connection,
+  type ConnectionEvents,
   type Limits,
   type LogLevel,
   type RunningTransport,
@@ -11,6 +13,7 @@ import {
 } from '@rgchat/chat-core';
 import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
 import { createMemoryStore, type MemoryStore } from './memory-store';
+import { rawExchange } from './raw-exchange';
 import { connectClient, expectUpgradeStatus, type ConnectOptions, type TestClient } from './ws-test-client';
 
 /** What one contract test runs against: a real chat server behind the transport, on 127.0.0.1. */
@@ -22,6 +25,10 @@ export interface TransportHarness {
   readonly url: string;
   /** `http://127.0.0.1:<port>` */
   readonly httpUrl: string;
+  /** Every Connection the transport handed core, in order. */
+  readonly connections: Connection[];
+  /** Frames the transport delivered to core (`ConnectionEvents.message` calls), over all connections. */
+  readonly inboundFrames: number;
   /** Everything core and the transport logged. */
   readonly logs: Array<{ level: LogLevel; msg: string; fields: Record<string, unknown> | undefined }>;
   connect(options?: ConnectOptions): Promise<TestClient>;
@@ -35,6 +42,8 @@ export interface HarnessSetup {
   readonly limits?: Partial<Limits>;
   readonly allowedOrigins?: readonly string[];
   readonly trustProxy?: boolean;
+  /** Passed to the transport as `httpHeadersTimeoutMs`. */
+  readonly httpHeadersTimeoutMs?: number;
   /** Default 0 (any free port). */
   readonly port?: number;
 }
@@ -48,14 +57,40 @@ export async function startTransportHarness(
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     logs.push({ level, msg, fields });
   };
-  const transport = create({ host: '127.0.0.1', port: setup.port ?? 0, log, ...(setup.trustProxy ? { trustProxy: true } : {}) });
+  const transport = create({
+    host: '127.0.0.1',
+    port: setup.port ?? 0,
+    log,
+    ...(setup.trustProxy ? { trustProxy: true } : {}),
+    ...(setup.httpHeadersTimeoutMs === undefined ? {} : { httpHeadersTimeoutMs: setup.httpHeadersTimeoutMs }),
+  });
   const store = createMemoryStore();
   const chat = createChatServer(
     { store, clock: createSystemClock(), ids: createRandomIds(), log, ...(transport.fanout ? { fanout: transport.fanout } : {}) },
     { ...(setup.limits ? { limits: setup.limits } : {}), ...(setup.allowedOrigins ? { allowedOrigins: setup.allowedOrigins } : {}) },
   );
   await chat.start();
-  const running = await transport.start(chat);
+  const connections: Connection[] = [];
+  let inboundFrames = 0;
+  // The transport sees core through this proxy, so a test can reach the Connection and count what core receives.
+  const observed = new Proxy(chat, {
+    get(target, key) {
+      if (key !== 'open') return Reflect.get(target, key) as unknown;
+      return (connection: Connection): ConnectionEvents => {
+        connections.push(connection);
+        const events = target.open(connection);
+        return {
+          message(data, isBinary) {
+            inboundFrames++;
+            events.message(data, isBinary);
+          },
+          pong: () => events.pong(),
+          closed: (code, reason) => events.closed(code, reason),
+        };
+      };
+    },
+  });
+  const running = await transport.start(observed);
   const url = `ws://127.0.0.1:${running.port}/`;
   const clients: TestClient[] = [];
   let stopped: Promise<void> | undefined;
@@ -72,6 +107,10 @@ export async function startTransportHarness(
     running,
     url,
     httpUrl: `http://127.0.0.1:${running.port}`,
+    connections,
+    get inboundFrames() {
+      return inboundFrames;
+    },
     logs,
     connect,
     async greet(name, options) {
@@ -165,7 +204,12 @@ async function roundTrip(client: TestClient, ts: string): Promise<void> {
  * against a real chat server on the memory store. It only uses the Transport
  * port, core and a WebSocket client, never the server library's internals.
  */
-export function describeTransportContract(name: string, create: (options: TransportOptions) => Transport): void {
+export interface TransportContractOptions {
+  /** The transport implements `Connection.pauseReading` (ws does; uWS cannot). Default false. */
+  readonly pausesReading?: boolean;
+}
+
+export function describeTransportContract(name: string, create: (options: TransportOptions) => Transport, options: TransportContractOptions = {}): void {
   describe(`transport contract: ${name}`, () => {
     const harnesses: TransportHarness[] = [];
     const start = async (setup?: HarnessSetup): Promise<TransportHarness> => {
@@ -224,6 +268,15 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect((await httpGet(`${h.httpUrl}/healthz`)).status).toBe(200);
     });
 
+    test('HEAD gets the headers of GET without a body', async () => {
+      const h = await start();
+      const reply = await rawExchange(h.running.port, 'HEAD /api/rooms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(reply).toMatch(/content-length: 12\r\n/i);
+      expect(reply).toMatch(/cache-control: no-store\r\n/i);
+      expect(reply.endsWith('\r\n\r\n')).toBe(true);
+    });
+
     test('/api/rooms lists the rooms as JSON; unknown paths get 404 for HTTP and for upgrades', async () => {
       const h = await start();
       const alice = await h.greet('alice');
@@ -233,6 +286,36 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect(JSON.parse(res.body).rooms).toEqual([expect.objectContaining({ id: 'tea-room', name: 'Tea Room', messageCount: 0 })]);
       expect((await httpGet(`${h.httpUrl}/nope`)).status).toBe(404);
       expect(await expectUpgradeStatus(`${h.url}nope`)).toBe(404);
+    });
+
+    test('an upgrade without a key gets 400 (uWS would route it as plain HTTP) and never reaches core', async () => {
+      const h = await start();
+      const reply = await rawExchange(
+        h.running.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      expect(reply).toMatch(/^HTTP\/1\.1 400/);
+      expect(h.chat.connectionCount).toBe(0);
+    });
+
+    const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const upgradeWith = (lines: string[]): string => `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+    test.each([
+      ['a version other than 13', ['Upgrade: websocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 12']],
+      ['a key that is not 16 bytes of base64', ['Upgrade: websocket', 'Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==', 'Sec-WebSocket-Version: 13']],
+      ['an Upgrade other than websocket', ['Upgrade: websockets', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13']],
+      ['two Origin headers', ['Upgrade: websocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13', 'Origin: https://a.example', 'Origin: https://b.example']],
+    ])('an upgrade with %s gets 400 and never reaches core', async (_, lines) => {
+      const h = await start();
+      expect(await rawExchange(h.running.port, upgradeWith(lines))).toMatch(/^HTTP\/1\.1 400/);
+      expect(h.chat.connectionCount).toBe(0);
+    });
+
+    test('Upgrade is matched without regard to case, as RFC 6455 asks', async () => {
+      const h = await start();
+      expect(await expectUpgradeStatus(h.url)).toBe(101);
+      const reply = await rawExchange(h.running.port, upgradeWith(['Upgrade: WebSocket', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13']));
+      expect(reply).toMatch(/^HTTP\/1\.1 101/);
     });
 
     test('a frame over maxPayloadBytes closes that socket with 1009; another client keeps working', async () => {
@@ -260,6 +343,14 @@ export function describeTransportContract(name: string, create: (options: Transp
       expect(error).toMatchObject({ type: 'error', requestType: null });
       await roundTrip(c, 'after-binary');
       expect(c.isClosed).toBe(false);
+    });
+
+    test('a frame starting with a UTF-8 BOM is not JSON on any transport (BAD_JSON); the connection stays', async () => {
+      const h = await start();
+      const c = await h.connect();
+      c.sendRaw(`\uFEFF${JSON.stringify({ type: 'hello', profile: { name: 'bom', avatarId: 1 } })}`);
+      expect(await c.next('error')).toMatchObject({ code: 'BAD_JSON' });
+      await roundTrip(c, 'after-bom');
     });
 
     test('a peer that does not answer protocol pings is dropped; a live one stays', async () => {
@@ -338,6 +429,56 @@ export function describeTransportContract(name: string, create: (options: Transp
       await roundTrip(c, 'still-served');
       expect(h.chat.connectionCount).toBe(6);
     });
+
+    test(`the Connection ${options.pausesReading ? 'offers' : 'does not offer'} pauseReading/resumeReading`, async () => {
+      const h = await start();
+      await h.greet('alice');
+      expect(typeof h.connections[0]?.pauseReading).toBe(options.pausesReading ? 'function' : 'undefined');
+      expect(typeof h.connections[0]?.resumeReading).toBe(options.pausesReading ? 'function' : 'undefined');
+    });
+
+    if (options.pausesReading) {
+      test('a paused connection delivers no frame until resumed, and the backpressure reaches the client', async () => {
+        const h = await start({ limits: { rateLimitPerSec: 1_000_000, rateLimitBurst: 1_000_000, maxPendingRequests: 10_000 } });
+        const c = await h.greet('alice');
+        const connection = h.connections[0] as Connection;
+        connection.pauseReading?.();
+        const before = h.inboundFrames;
+        const pad = 'p'.repeat(60_000);
+        let sent = 0;
+        // Until the kernel buffers on both ends are full and the client's own queue grows: proof the server stopped reading.
+        while (c.bufferedAmount < 1024 * 1024) {
+          if (sent >= 2000) throw new Error(`client queue still empty after ${sent} frames`);
+          for (let i = 0; i < 16; i++) c.send({ type: 'ping', ts: String(sent++), pad });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(h.inboundFrames).toBe(before);
+        expect(c.frames.filter((f) => f['type'] === 'pong')).toEqual([]);
+        connection.resumeReading?.();
+        await c.waitFor((f) => f['type'] === 'pong' && f['ts'] === String(sent - 1), 30_000);
+        expect(h.inboundFrames).toBe(before + sent);
+        const pongs = c.frames.filter((f) => f['type'] === 'pong').map((f) => Number(f['ts']));
+        expect(pongs).toEqual(Array.from({ length: sent }, (_, i) => i));
+      });
+    }
+
+    test('a client trickling its request headers byte by byte is cut off', async () => {
+      const h = await start({ httpHeadersTimeoutMs: 500 });
+      const socket = connect(h.running.port, '127.0.0.1');
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      let stop = false;
+      void closed.then(() => (stop = true));
+      const headers = `GET /healthz HTTP/1.1\r\nHost: x\r\n${'X-Slow: y\r\n'.repeat(1000)}`;
+      // One byte every 100 ms keeps any idle timer from firing: only a headers timeout cuts this client.
+      for (let i = 0; !stop && i < headers.length; i++) {
+        socket.write(headers[i] as string);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stop).toBe(true);
+      await closed;
+    }, 60_000);
 
     test('connectionCount drops back after clients disconnect', async () => {
       const h = await start();

@@ -27,6 +27,8 @@ export interface TestClient {
   readonly pings: number;
   /** True once the socket has closed. */
   readonly isClosed: boolean;
+  /** Bytes sent but not yet taken by the kernel: grows once the server stops reading. */
+  readonly bufferedAmount: number;
   /** Resolves once the socket is closed, with the close code (1006 when no close frame came). */
   readonly closed: Promise<ClosedEvent>;
   /** Sends `JSON.stringify(obj)` as a text frame. No-op once closed. */
@@ -125,6 +127,9 @@ export function connectClient(url: string, options: ConnectOptions = {}): Promis
     },
     get isClosed() {
       return isClosed;
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
     },
     closed,
     send(obj) {

@@ -1,2 +1,2 @@
-export { createUwsTransport, idleTimeoutSeconds, uwsLimits, OVERSIZE_SLACK_BYTES } from './uws-transport';
+export { createUwsTransport, idleTimeoutSeconds, uwsLimits } from './uws-transport';
 export { listenExclusive, loadUws, nativeUwsPath, UwsLoadError, type UwsModule } from './load-uws';

@@ -6,10 +6,7 @@ export type UwsModule = typeof Uws;
 
 /** The native addon is missing or does not load on this Node; the message says which and why. */
 export class UwsLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UwsLoadError';
-  }
+  override name = 'UwsLoadError';
 }
 
 const runtime = (): string => `Node ${process.version}, ${process.platform}/${process.arch}, ABI ${process.versions.modules}`;
@@ -64,11 +61,6 @@ type ListenWithOptions = (host: string, port: number, options: number, cb: (sock
  * splits new connections between the two. The native listen takes
  * (host, port, options, cb); the typings only declare options without host.
  */
-export function listenExclusive(
-  app: Uws.TemplatedApp,
-  host: string,
-  port: number,
-  cb: (socket: Uws.us_listen_socket | false) => void,
-): void {
+export function listenExclusive(app: Uws.TemplatedApp, host: string, port: number, cb: (socket: Uws.us_listen_socket | false) => void): void {
   (app.listen as unknown as ListenWithOptions).call(app, host, port, LISTEN_EXCLUSIVE_PORT, cb);
 }

@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { Connection, Fanout } from '@rgchat/chat-core';
+import type { Fanout } from '@rgchat/chat-core';
 import type { UwsSocket } from './uws-connection';
 
 /**
@@ -9,7 +9,7 @@ import type { UwsSocket } from './uws-connection';
  * them, the same send budget a direct send has. Connections that are not
  * open (any more) are ignored: uWS unsubscribes a socket itself on close.
  */
-export function createUwsFanout(app: TemplatedApp, sockets: WeakMap<Connection, UwsSocket>): Fanout {
+export function createUwsFanout(app: TemplatedApp, sockets: WeakMap<object, UwsSocket>): Fanout {
   return {
     subscribe(connection, topic) {
       sockets.get(connection)?.subscribe(topic);

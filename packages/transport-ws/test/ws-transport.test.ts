@@ -1,7 +1,7 @@
 import { describeTransportContract, rawExchange, startTransportHarness, type TransportHarness } from '@rgchat/testkit';
 import { createWsTransport } from '../src';
 
-describeTransportContract('ws', createWsTransport);
+describeTransportContract('ws', createWsTransport, { pausesReading: true });
 
 describe('ws transport specifics', () => {
   let h: TransportHarness | undefined;
@@ -16,15 +16,5 @@ describe('ws transport specifics', () => {
     const c = await h.greet('alice');
     c.send({ type: 'ping', ts: 'ok' });
     await c.next('pong');
-  });
-
-  test('an upgrade without a valid key is refused by ws and never reaches core', async () => {
-    h = await startTransportHarness(createWsTransport);
-    const reply = await rawExchange(
-      h.running.port,
-      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    expect(reply).toMatch(/^HTTP\/1\.1 400/);
-    expect(h.chat.connectionCount).toBe(0);
   });
 });

@@ -10,6 +10,12 @@ export interface TransportOptions {
   readonly log?: Log;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
   readonly trustProxy?: boolean;
+  /**
+   * How long a client may take to send a request's headers before the
+   * connection is cut, in ms. Default 5000. Transports whose library has a
+   * fixed timeout of its own (uWS: about 10 s) ignore it.
+   */
+  readonly httpHeadersTimeoutMs?: number;
 }
 
 /** A listening transport. */

@@ -1,4 +1,4 @@
-import type { ChatServer } from './chat-server';
+import type { ChatServer } from '../chat-server';
 
 export interface HttpReply {
   readonly status: number;

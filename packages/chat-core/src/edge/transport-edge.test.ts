@@ -1,0 +1,77 @@
+import type { ChatServer } from '../chat-server';
+import type { LogLevel } from '../ports/log';
+import { createTransportEdge } from './transport-edge';
+import type { EdgeRequest } from './upgrade-request';
+
+function fakeChat(overrides: Partial<Record<'check', () => Promise<void>>> = {}): ChatServer {
+  return {
+    acceptsOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
+    rooms: () => [{ id: 'café', name: 'Café' }],
+    check: overrides.check ?? (() => Promise.resolve()),
+    connectionCount: 2,
+  } as unknown as ChatServer;
+}
+
+const upgradeRequest = (headers: Record<string, string>): EdgeRequest => ({
+  method: 'GET',
+  url: '/',
+  socketAddress: '10.0.0.1',
+  header: (name) => (headers[name] === undefined ? [] : [headers[name] as string]),
+});
+const handshake = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
+
+describe('createTransportEdge', () => {
+  test('HTTP answers carry the reason phrase, no-store and the UTF-8 Content-Length', async () => {
+    const edge = createTransportEdge(fakeChat());
+    const answer = await edge.http('GET', '/api/rooms');
+    expect(answer).toMatchObject({ status: 200, statusText: 'OK', omitBody: false, closeConnection: false });
+    expect(answer.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    // "é" is two bytes in UTF-8, twice over.
+    expect(answer.contentLengthBytes).toBe(answer.body.length + 2);
+    expect(await edge.http('GET', '/nope')).toMatchObject({ status: 404, statusText: 'Not Found' });
+    expect(await edge.http('POST', '/healthz')).toMatchObject({ status: 405, statusText: 'Method Not Allowed' });
+  });
+
+  test('HEAD gets the headers and Content-Length of GET without the body', async () => {
+    const edge = createTransportEdge(fakeChat());
+    const get = await edge.http('GET', '/healthz');
+    const head = await edge.http('HEAD', '/healthz');
+    expect(head).toMatchObject({ status: 200, body: '', omitBody: true, contentLengthBytes: get.contentLengthBytes });
+  });
+
+  test('a failing route is a logged 500 that closes the connection, never a rejection', async () => {
+    const logs: Array<[LogLevel, string]> = [];
+    const chat = { ...fakeChat(), rooms: () => { throw new Error('boom'); } } as unknown as ChatServer;
+    const edge = createTransportEdge(chat, { log: (level, msg) => void logs.push([level, msg]) });
+    expect(await edge.http('GET', '/api/rooms')).toMatchObject({ status: 500, statusText: 'Internal Server Error', closeConnection: true });
+    expect(logs).toEqual([['error', 'http route failed']]);
+  });
+
+  test('once the transport closes, upgrades get 503 and HTTP answers close their connection', async () => {
+    let stops = 0;
+    const edge = createTransportEdge(fakeChat());
+    const running = edge.running(1234, async () => void stops++);
+    await Promise.all([running.close(), running.close()]);
+    expect(stops).toBe(1);
+    expect(edge.closing).toBe(true);
+    expect(edge.upgrade(upgradeRequest(handshake))).toMatchObject({ accept: false, answer: { status: 503, statusText: 'Service Unavailable' } });
+    expect(await edge.http('GET', '/healthz')).toMatchObject({ status: 200, closeConnection: true });
+  });
+
+  test('an accepted upgrade names the peer; X-Forwarded-For counts only with trustProxy', () => {
+    const headers = { ...handshake, 'x-forwarded-for': '203.0.113.7, 10.0.0.1', origin: 'https://chat.example' };
+    expect(createTransportEdge(fakeChat(), { trustProxy: true }).upgrade(upgradeRequest(headers))).toEqual({
+      accept: true,
+      peer: { remoteAddress: '203.0.113.7', origin: 'https://chat.example' },
+    });
+    expect(createTransportEdge(fakeChat()).upgrade(upgradeRequest(headers))).toMatchObject({ peer: { remoteAddress: '10.0.0.1' } });
+  });
+
+  test('a refused Origin is answered 403 and logged with the address', () => {
+    const logs: Array<[string, Record<string, unknown> | undefined]> = [];
+    const edge = createTransportEdge(fakeChat(), { log: (_, msg, fields) => void logs.push([msg, fields]) });
+    const verdict = edge.upgrade(upgradeRequest({ ...handshake, origin: 'https://evil.example' }));
+    expect(verdict).toMatchObject({ accept: false, answer: { status: 403, statusText: 'Forbidden', closeConnection: true, body: 'Forbidden' } });
+    expect(logs).toEqual([['origin refused at upgrade', { origin: 'https://evil.example', remoteAddress: '10.0.0.1' }]]);
+  });
+});

@@ -1,0 +1,100 @@
+import type { ChatServer } from '../chat-server';
+import { silentLog, type Log } from '../ports/log';
+import type { RunningTransport } from '../ports/transport';
+import { clientAddress } from './client-address';
+import { openGuarded, type Peer, type SocketEvents } from './guarded-events';
+import { refusal, statusText, utf8Length, type HttpAnswer } from './http-answer';
+import { handleHttp } from './http-routes';
+import type { TransportSocket } from './transport-socket';
+import { decideUpgrade } from './upgrade-policy';
+import type { EdgeRequest } from './upgrade-request';
+
+export interface TransportEdgeOptions {
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
+  readonly trustProxy?: boolean;
+  readonly log?: Log;
+}
+
+/** An upgrade decided: accept with the peer, or refuse with the answer to write. */
+export type EdgeUpgrade = { readonly accept: true; readonly peer: Peer } | { readonly accept: false; readonly answer: HttpAnswer };
+
+/**
+ * Everything a transport decides at its edge, written once: a transport
+ * maps its library's request, response and socket onto these calls and
+ * decides nothing itself.
+ */
+export interface TransportEdge {
+  /** True once the running transport's `close` was called: upgrades get 503 and HTTP answers close their connection. */
+  readonly closing: boolean;
+  /** Decides an upgrade request (see `decideUpgrade`) and logs an Origin refusal. */
+  upgrade(request: EdgeRequest): EdgeUpgrade;
+  /** Answers a plain HTTP request with core's routes; never rejects (a failing route is a 500). */
+  http(method: string, url: string): Promise<HttpAnswer>;
+  /** The answer for a request the library could not parse: 400, then close. */
+  readonly badRequest: HttpAnswer;
+  /** Opens an accepted socket with core (see `openGuarded`). */
+  open(socket: TransportSocket, peer: Peer): SocketEvents;
+  /**
+   * The transport's handle once it listens on `port`: `close()` marks the
+   * edge closing, then runs `stopListening` once and resolves when it has
+   * (the same promise on every call).
+   */
+  running(port: number, stopListening: () => Promise<void>): RunningTransport;
+  readonly log: Log;
+}
+
+/** The transport edge for `chat`, built on the `ChatServer` interface only. */
+export function createTransportEdge(chat: ChatServer, options: TransportEdgeOptions = {}): TransportEdge {
+  const log = options.log ?? silentLog;
+  const trustProxy = options.trustProxy ?? false;
+  let closing = false;
+
+  async function http(method: string, url: string): Promise<HttpAnswer> {
+    try {
+      const reply = await handleHttp(chat, method, url);
+      const bytes = utf8Length(reply.body);
+      const omitBody = method === 'HEAD';
+      return {
+        status: reply.status,
+        statusText: statusText(reply.status),
+        headers: { 'content-type': reply.contentType, 'cache-control': 'no-store' },
+        body: omitBody ? '' : reply.body,
+        contentLengthBytes: bytes,
+        omitBody,
+        // While stopping, keep-alive clients are told to go, so the transport's close is not held up by them.
+        closeConnection: closing,
+      };
+    } catch (err) {
+      log('error', 'http route failed', { method, url, err: String(err) });
+      return refusal(500);
+    }
+  }
+
+  return {
+    get closing() {
+      return closing;
+    },
+    upgrade(request) {
+      const verdict = decideUpgrade(request, (origin) => chat.acceptsOrigin(origin), closing);
+      const remoteAddress = clientAddress(request.header('x-forwarded-for')[0], request.socketAddress, trustProxy);
+      if (verdict.accept) return { accept: true, peer: { remoteAddress, origin: verdict.origin } };
+      if (verdict.why === 'origin') log('info', 'origin refused at upgrade', { origin: request.header('origin')[0], remoteAddress });
+      return { accept: false, answer: refusal(verdict.status) };
+    },
+    http,
+    badRequest: refusal(400),
+    open: (socket, peer) => openGuarded(chat, socket, peer, log),
+    running(port, stopListening) {
+      let stopped: Promise<void> | undefined;
+      return {
+        port,
+        close() {
+          closing = true;
+          stopped ??= stopListening();
+          return stopped;
+        },
+      };
+    },
+    log,
+  };
+}
