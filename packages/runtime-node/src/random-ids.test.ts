@@ -1,8 +1,10 @@
 import { createRandomIds } from './random-ids';
 
 describe('createRandomIds', () => {
-  test('ids are prefixed, unique, and sort by their millisecond stamp', async () => {
-    const ids = createRandomIds();
+  test('ids are prefixed, unique, and sort by their millisecond stamp', () => {
+    // A stepped clock, not a sleep: the stamp must follow the clock, not stay cached.
+    let ms = 1_700_000_000_000;
+    const ids = createRandomIds(() => ms);
     const seen = new Set<string>();
     const stamps: number[] = [];
     for (let round = 0; round < 3; round++) {
@@ -13,13 +15,20 @@ describe('createRandomIds', () => {
         seen.add(id);
         stamps.push(parseInt(m![2]!, 36));
       }
-      // A new millisecond must give a new stamp, not the cached one.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      ms += 5;
     }
     expect(seen.size).toBe(9000);
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThanOrEqual(stamps[i - 1]!);
-    expect(stamps[stamps.length - 1]! - stamps[0]!).toBeGreaterThanOrEqual(10);
-    expect(Math.abs(stamps[stamps.length - 1]! - Date.now())).toBeLessThan(1000);
+    expect(stamps[0]).toBe(1_700_000_000_000);
+    expect(stamps[stamps.length - 1]).toBe(1_700_000_000_010);
+  });
+
+  test('the default clock is the wall clock', () => {
+    const before = Date.now();
+    const m = /^msg_([0-9a-z]+)[0-9a-f]{16}$/.exec(createRandomIds().messageId());
+    const stamp = parseInt(m![1]!, 36);
+    expect(stamp).toBeGreaterThanOrEqual(before);
+    expect(stamp).toBeLessThanOrEqual(Date.now());
   });
 
   test('randomInt stays in range', () => {

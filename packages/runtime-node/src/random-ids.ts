@@ -5,8 +5,9 @@ import type { Ids } from '@rgchat/chat-core';
  * Ids unique across instances without coordination: a millisecond time prefix
  * (so ids sort roughly by creation, handy in logs and indexes) and 64 random
  * bits. Random bytes are drawn in blocks to keep the per-message cost low.
+ * `now` is the millisecond source (tests pass their own).
  */
-export function createRandomIds(): Ids {
+export function createRandomIds(now: () => number = Date.now): Ids {
   let pool = Buffer.alloc(0);
   let offset = 0;
   const random64 = (): string => {
@@ -22,10 +23,10 @@ export function createRandomIds(): Ids {
   let stampMs = -1;
   let stamp = '';
   const id = (prefix: string) => {
-    const now = Date.now();
-    if (now !== stampMs) {
-      stampMs = now;
-      stamp = now.toString(36);
+    const ms = now();
+    if (ms !== stampMs) {
+      stampMs = ms;
+      stamp = ms.toString(36);
     }
     return `${prefix}_${stamp}${random64()}`;
   };
