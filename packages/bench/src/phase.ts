@@ -45,7 +45,8 @@ export function openWindow(warmupS: number, durationS: number): MeasureWindow {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function trySample(ctx: RunContext): ProcSample | undefined {
+/** The server's /proc sample, or undefined (logged) when it cannot be read. */
+export function trySample(ctx: RunContext): ProcSample | undefined {
   if (ctx.serverPid === undefined) return undefined;
   try {
     return sampleProcess(ctx.serverPid);

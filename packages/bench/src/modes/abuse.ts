@@ -8,8 +8,8 @@ import { roomFlood, roomRecreate } from '../attacks/room-flood';
 import { seedRoom } from '../attacks/seed-rooms';
 import { ungreeted } from '../attacks/ungreeted';
 import { openClient, type BenchClient } from '../client';
-import type { RunContext } from '../phase';
-import { round, sampleProcess, type ProcSample } from '../proc-stats';
+import { trySample, type RunContext } from '../phase';
+import { round } from '../proc-stats';
 import { createTally } from '../recorder';
 import { baseReport, commonWarnings, type BenchReport } from '../report';
 import { closeAll } from '../setup';
@@ -30,15 +30,6 @@ const ROUNDS: Record<AttackName, AttackRound> = {
 const SEED_INDEX_BASE = 1000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function sample(ctx: RunContext): ProcSample | undefined {
-  if (ctx.serverPid === undefined) return undefined;
-  try {
-    return sampleProcess(ctx.serverPid);
-  } catch (e) {
-    ctx.log(`cannot read /proc/${ctx.serverPid}: ${(e as Error).message}`);
-    return undefined;
-  }
-}
 
 /** Does the server still greet a new client? */
 async function answersHello(ctx: RunContext): Promise<boolean> {
@@ -60,7 +51,7 @@ async function answersHello(ctx: RunContext): Promise<boolean> {
 export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchReport> {
   const o = ctx.options;
   if (ctx.serverPid === undefined) ctx.log('no --server-pid: RSS and CPU will not be reported');
-  const start = sample(ctx);
+  const start = trySample(ctx);
   const seededRooms: string[] = [];
   if (o.attacks.includes('join-amplify')) {
     for (const r of [0, 1]) {
@@ -77,7 +68,7 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
     ctx.log(`honest client pings every ${o.pingIntervalMs} ms; calm for ${o.warmupS} s ...`);
     await sleep(o.warmupS * 1000);
 
-    const before = sample(ctx);
+    const before = trySample(ctx);
     const meter = startToolMeter();
     pinger.phase('underAttack');
     let stopped = false;
@@ -94,7 +85,7 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
     const running = Promise.all(stats.map((s) => runAttack(actx, s, ROUNDS[s.name])));
     await sleep(o.durationS * 1000);
     stopped = true;
-    const after = sample(ctx);
+    const after = trySample(ctx);
     const toolUsage = meter.stop();
     const pings = pinger.stop(o.drainS * 1000);
     await running;
