@@ -3,6 +3,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Packages that implement a port; app chooses among them.
+const ADAPTERS = ['runtime-node', 'transport-ws', 'transport-uws', 'store-sqlite', 'store-postgres'];
+const PACKAGES = ['chat-core', 'testkit', 'app', 'bench', ...ADAPTERS];
+
+// Another package is used through its public entry (`@rgchat/<name>`):
+// what its index does not export is its own to change.
+const PUBLIC_ENTRY_ONLY = [
+  { group: ['@rgchat/*/**'], message: 'Import the package entry (@rgchat/<name>), not a file inside it.' },
+  {
+    regex: `^(\\.\\./)+(packages/)?(${PACKAGES.join('|')})(/src(/.*)?|/?)$`,
+    message: 'Import another package by name (@rgchat/<name>), not by a relative path into it.',
+  },
+];
+const NO_DI = { name: 'tsyringe', message: 'DI lives in packages/app only.' };
+
+/** Dependencies point inwards: besides npm packages, a file may import only these workspace packages. */
+const onlyPackages = (...allowed) => ({
+  group: ['@rgchat/*', ...allowed.map((name) => `!@rgchat/${name}`)],
+  message: `Dependencies point inwards: only ${allowed.map((name) => `@rgchat/${name}`).join(', ')} here.`,
+});
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -24,7 +45,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'ws', 'uWebSockets.js', 'pg', 'better-sqlite3', 'tsyringe', 'pino'], message: 'chat-core is pure: this arrives through a port.' }] },
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'net', 'http', 'crypto', 'ws', 'uWebSockets.js', 'pg', 'better-sqlite3', 'tsyringe', 'pino'], message: 'chat-core is pure: this arrives through a port.' },
+            { group: ['@rgchat/*'], message: 'chat-core imports no other package: dependencies point inwards.' },
+          ],
+        },
       ],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'Buffer', 'require'],
       'no-restricted-properties': [
@@ -34,13 +60,41 @@ export default tseslint.config(
       ],
     },
   },
+  // Which package may import which (docs/architecture.md, "Packages"). One
+  // block per role, because a later block's no-restricted-imports replaces an
+  // earlier one's for the same file rather than adding to it.
   {
-    // tsyringe lives in app only.
-    files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/app/**', 'packages/chat-core/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'tsyringe', message: 'DI lives in packages/app only.' }] }],
-    },
+    // Adapters build on chat-core's public entry alone: one adapter never
+    // imports another (app composes them), and DI lives in app.
+    files: ADAPTERS.map((name) => `packages/${name}/src/**/*.ts`),
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DI], patterns: [...PUBLIC_ENTRY_ONLY, onlyPackages('chat-core')] }] },
+  },
+  {
+    // An adapter's tests also use testkit's fakes and contract suites.
+    files: ADAPTERS.flatMap((name) => [`packages/${name}/test/**/*.ts`, `packages/${name}/src/**/*.test.ts`]),
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DI], patterns: [...PUBLIC_ENTRY_ONLY, onlyPackages('chat-core', 'testkit')] }] },
+  },
+  {
+    // testkit is handed the adapters it tests; importing one would make a
+    // cycle with that adapter's tests. runtime-node gives it real time.
+    files: ['packages/testkit/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DI], patterns: [...PUBLIC_ENTRY_ONLY, onlyPackages('chat-core', 'runtime-node')] }] },
+  },
+  {
+    // chat-core's own tests use testkit's fakes; core's internals by relative path.
+    files: ['packages/chat-core/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...PUBLIC_ENTRY_ONLY, onlyPackages('testkit')] }] },
+  },
+  {
+    // app composes every package, and bench drives app: any public entry.
+    files: ['packages/app/**/*.ts', 'packages/bench/test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: PUBLIC_ENTRY_ONLY }] },
+  },
+  {
+    // bench's tools start the app as a user would; DI stays inside app.
+    files: ['packages/bench/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DI], patterns: PUBLIC_ENTRY_ONLY }] },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -1,33 +1,38 @@
-export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServerOptions } from './chat-server';
-export { ChatError, ErrorCode, isChatError } from './error-codes';
-export { CloseCode } from './close-codes';
-export { createLimits, defaultLimits, type Limits } from './limits';
-export { createMemoryBus } from './memory-bus';
-export { createMemoryFanout } from './memory-fanout';
-export { createOriginPolicy, type OriginPolicy } from './origin-policy';
-export { createTokenBucket, type TokenBucket } from './rate-limit';
-export { createHeartbeat, type Heartbeat } from './heartbeat';
-export { createDecoder, type Decoder, type Decoded } from './protocol/decode';
-export { slugify, codePointLength } from './protocol/text';
-export * from './protocol/frames';
+// chat-core's public entry: the contract adapters and app build on. Anything
+// else (policies, decoder, scheduler, wire helpers) is core's own and is
+// imported by path only from core's tests.
+
+// Ports: what core needs from the outside, and the one-instance default bus.
 export type { Clock, Cancel } from './ports/clock';
 export type { Ids } from './ports/ids';
 export { silentLog, type Log, type LogLevel } from './ports/log';
 export type { ChatStore, RoomStore, MessageStore, RoomRecord, MessageRecord, NewMessage, AppendResult } from './ports/store';
-export { messageRecord, storedMessage, roomAfter } from './message-record';
+export type { Bus, BusEvent } from './ports/bus';
 export type { Connection, ConnectionEvents } from './ports/connection';
 export type { Fanout } from './ports/fanout';
-export type { Bus, BusEvent } from './ports/bus';
-export { encodeBusEvent, decodeBusEvent, readRoomRecord, readMessageRecord, type BusEnvelope } from './bus-codec';
-export { roomTopic, ROOM_LIST_TOPIC, toWireMessage, toWireRoom } from './wire';
-export { handleHttp, type HttpReply } from './edge/http-routes';
+export type { Transport, TransportOptions, RunningTransport } from './ports/transport';
+export { createMemoryBus } from './memory-bus';
+
+// Server: the rg-chat-v1 server a transport and app hold.
+export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServerOptions } from './chat-server';
+
+// Edge: the decisions a transport maps its library onto.
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';
 export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
-export { decideUpgrade, type UpgradeVerdict, type UpgradeRefusal } from './edge/upgrade-policy';
-export { clientAddress } from './edge/client-address';
-export { OVERSIZE_SLACK_BYTES, idleBackstopSeconds } from './edge/frame-limits';
-export { refusal, statusText, type HttpAnswer } from './edge/http-answer';
+export type { HttpAnswer } from './edge/http-answer';
 export type { TransportSocket } from './edge/transport-socket';
 export type { Peer, SocketEvents } from './edge/guarded-events';
-export type { Transport, TransportOptions, RunningTransport } from './ports/transport';
+export { OVERSIZE_SLACK_BYTES, idleBackstopSeconds } from './edge/frame-limits';
+
+// Protocol: the wire types that appear in the contract above.
+export type { MessageType, WireRoom } from './protocol/frames';
+
+// Codecs: records and bus payloads built once for every store and bus.
+export { messageRecord, storedMessage, roomAfter } from './message-record';
+export { encodeBusEvent, decodeBusEvent, readRoomRecord, type BusEnvelope } from './bus-codec';
 export { settleBatch, type Outcome, type Settler } from './batch-outcome';
+
+// Limits & errors: one validated limits object, error codes, close codes.
+export { createLimits, defaultLimits, type Limits } from './limits';
+export { ChatError, ErrorCode, isChatError } from './error-codes';
+export { CloseCode } from './close-codes';
