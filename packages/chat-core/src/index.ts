@@ -25,7 +25,7 @@ export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, typ
 export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
 export { decideUpgrade, type UpgradeVerdict, type UpgradeRefusal } from './edge/upgrade-policy';
 export { clientAddress } from './edge/client-address';
-export { OVERSIZE_SLACK_BYTES, idleBackstopSeconds } from './edge/frame-limits';
+export { OVERSIZE_SLACK_BYTES, fragmentBounds, idleBackstopSeconds } from './edge/frame-limits';
 export { refusal, statusText, type HttpAnswer } from './edge/http-answer';
 export type { TransportSocket } from './edge/transport-socket';
 export type { Peer, SocketEvents } from './edge/guarded-events';
