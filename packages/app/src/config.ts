@@ -63,6 +63,7 @@ const LIMIT_VARS = {
   MAX_PENDING_REQUESTS: 'maxPendingRequests',
   HEARTBEAT_INTERVAL_MS: 'heartbeatMs',
   MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
+  MAX_FRAGMENTS_PER_MESSAGE: 'maxFragmentsPerMessage',
   SEND_BUDGET_BYTES: 'sendBudgetBytes',
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;

@@ -22,7 +22,7 @@ export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
 export type { HttpAnswer } from './edge/http-answer';
 export type { TransportSocket } from './edge/transport-socket';
 export type { Peer, SocketEvents } from './edge/guarded-events';
-export { OVERSIZE_SLACK_BYTES, idleBackstopSeconds } from './edge/frame-limits';
+export { OVERSIZE_SLACK_BYTES, fragmentBounds, idleBackstopSeconds } from './edge/frame-limits';
 
 // Protocol: the wire types that appear in the contract above.
 export type { MessageType, WireRoom } from './protocol/frames';

@@ -19,6 +19,16 @@ const limitsSchema = v.strictObject({
   heartbeatMs: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(3_600_000)),
   /** Largest inbound frame; larger ones close the socket with 1009. Default 65536. */
   maxPayloadBytes: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 * 1024 * 1024)),
+  /**
+   * Most frames one inbound message may arrive in (RFC 6455 §5.4); one more
+   * closes the socket with 1008. Each held fragment costs heap whatever its
+   * size, up to a whole 64 KiB socket read each (issue #10: 16,000 one-byte
+   * fragments pinned 1.85 MB). Browsers send a message as one frame, and a
+   * valid request is a few KiB, so 16 pieces of 256 bytes is ample. Enforced
+   * on ws; uWS cannot count fragments and bounds a fragmented message by
+   * bytes only (`maxPayloadBytes` plus slack). Default 16.
+   */
+  maxFragmentsPerMessage: positiveInt(16_384),
   /** Bytes a connection may have queued for sending before it is closed as a slow reader. Default 1 MiB. */
   sendBudgetBytes: v.pipe(v.number(), v.integer(), v.minValue(64 * 1024), v.maxValue(1024 * 1024 * 1024)),
   /** Shortest gap between two `room_list` pushes to a client. Default 1000. */
@@ -49,6 +59,7 @@ export const defaultLimits: Limits = Object.freeze({
   rateLimitBurst: 30,
   heartbeatMs: 30_000,
   maxPayloadBytes: 65_536,
+  maxFragmentsPerMessage: 16,
   sendBudgetBytes: 1024 * 1024,
   roomListIntervalMs: 1000,
   storeTimeoutMs: 5000,

@@ -6,3 +6,5 @@ export { connectClient, expectUpgradeStatus, type TestClient, type ConnectOption
 export { describeTransportContract, startTransportHarness, httpGet, waitUntil, type TransportHarness, type HarnessSetup, type TransportContractOptions } from './transport-contract';
 export { describeBusContract, WIDE_MESSAGE_TEXT, type BusHarness, type BusContractOptions, type ContractBus } from './bus-contract';
 export { rawExchange } from './raw-exchange';
+export { describeMemoryBoundsContract, type MemoryBoundsOptions } from './memory-bounds-contract';
+export { maskedFrame, oneByteContinuations, Opcode, openRawWebSocket, type RawWebSocket } from './raw-websocket';

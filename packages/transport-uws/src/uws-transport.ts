@@ -14,6 +14,8 @@ export function idleTimeoutSeconds(heartbeatMs: number): number {
 /** Every uWS setting that matters, from core's limits, so ws and uWS enforce the same numbers. */
 export function uwsLimits(limits: Limits) {
   return {
+    // Also caps a fragmented message: uWS appends fragments to one byte buffer and drops the socket past this, so
+    // fragments cost bytes, not pieces; it exposes no fragment count (maxFragmentsPerMessage is ws's alone).
     maxPayloadLength: limits.maxPayloadBytes + OVERSIZE_SLACK_BYTES,
     maxBackpressure: limits.sendBudgetBytes,
     // Typed as a number in this package's d.ts; the addon reads it as a boolean.

@@ -2,10 +2,11 @@ import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createLimits, OVERSIZE_SLACK_BYTES } from '@rgchat/chat-core';
-import { describeTransportContract, rawExchange, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
+import { describeMemoryBoundsContract, describeTransportContract, rawExchange, startTransportHarness, waitUntil, type TransportHarness } from '@rgchat/testkit';
 import { createUwsTransport, idleTimeoutSeconds, loadUws, nativeUwsPath, uwsLimits, UwsLoadError } from '../src';
 
 describeTransportContract('uws', createUwsTransport);
+describeMemoryBoundsContract('uws', createUwsTransport, { countsFragments: false });
 
 describe('loading the native addon', () => {
   test('loads the binary for this Node, not the JS fallback, even when UWS_USE_FALLBACK asks for it', () => {
@@ -58,6 +59,12 @@ describe('uws limits come from core limits', () => {
       sendPingsAutomatically: false,
       idleTimeout: 64,
     });
+  });
+
+  test('a fragmented message is bounded by bytes (maxPayloadLength), not by a fragment count uWS does not expose', () => {
+    const limits = createLimits({ maxPayloadBytes: 4096, maxFragmentsPerMessage: 8 });
+    expect(uwsLimits(limits).maxPayloadLength).toBe(4096 + OVERSIZE_SLACK_BYTES);
+    expect(uwsLimits(limits)).not.toHaveProperty('maxFragments');
   });
 
   test('the idle timeout stays within what uWS accepts and never undercuts the heartbeat', () => {

@@ -8,15 +8,16 @@ export interface WsShared {
   readonly defer: (fn: () => void) => void;
   /** Frame string to complete WebSocket frame bytes, shared across the recipients of one broadcast. */
   readonly encode: (frame: string) => Buffer;
+  /** `limits.sendBudgetBytes`: checked on every send, as the bytes are queued. */
+  readonly sendBudgetBytes: number;
 }
 
 const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
-
 /**
  * Maps one accepted ws socket onto core's edge. `socket` is the raw
  * net.Socket ws writes to; it is corked on the first send of a tick and
- * uncorked after the tick, when core checks the send budget against what
- * the kernel did not take.
+ * uncorked after the tick (or early, once the tick's bytes pass the send
+ * budget), and the budget is checked against what the kernel did not take.
  */
 export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: Socket, peer: Peer, shared: WsShared): void {
   let corked = false;
@@ -33,7 +34,12 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
         // ws's own writes (pings, close): without permessage-deflate ws never holds frames back,
         // so frames stay whole and in order, and ws.bufferedAmount still counts these bytes.
         socket.write(shared.encode(frame));
-        return true;
+        // Budget checked as bytes are queued (a tick once queued 37.6 MiB, issue #10). Past it the tick's bytes go to the
+        // kernel early; a reader that takes them stays, a stalled one is dropped (false) holding at most budget + frame.
+        if (ws.bufferedAmount <= shared.sendBudgetBytes) return true;
+        socket.uncork();
+        socket.cork();
+        return ws.bufferedAmount <= shared.sendBudgetBytes;
       },
       close: (code, reason) => ws.close(code, reason),
       ping: () => ws.ping(),
@@ -51,7 +57,6 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
     socket.uncork();
     events.checkSendBudget();
   }
-
   ws.on('message', (data, isBinary) => {
     // Buffer's decoder keeps a leading BOM, as uWS's does: such a frame is not JSON (BAD_JSON).
     const bytes = toBuffer(data);
@@ -59,7 +64,7 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
   });
   ws.on('pong', () => events.pong());
   ws.on('close', (code, reason) => events.closed(code, reason.toString('utf8')));
-  // ws closes the socket itself after an error (1009 for an oversize frame, 1002/1007 for bad frames).
+  // ws closes the socket itself after an error (1009 oversize, 1008 too many fragments, 1002/1007 bad frames).
   ws.on('error', (err: Error & { code?: string }) => {
     edge.log('info', 'websocket error', { remoteAddress: peer.remoteAddress, code: err.code, err: err.message });
   });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { createTransportEdge } from '@rgchat/chat-core';
+import { createTransportEdge, fragmentBounds } from '@rgchat/chat-core';
 import type { ChatServer, EdgeRequest, HttpAnswer, RunningTransport, Transport, TransportOptions } from '@rgchat/chat-core';
 import { createFrameEncoder } from './frame-encoder';
 import { createTickBatch } from './tick-batch';
@@ -57,8 +57,9 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
   const { log } = edge;
   const wss = new WebSocketServer({
     noServer: true,
-    // ws defaults to 100 MiB; a larger frame closes that socket with 1009.
+    // ws's defaults (100 MiB, 16384 fragments, 262144 reads) let one socket pin megabytes (issue #10). Past them: 1009, 1008.
     maxPayload: chat.limits.maxPayloadBytes,
+    ...fragmentBounds(chat.limits),
     perMessageDeflate: false,
     // Core tracks connections; a second registry here would only cost memory.
     clientTracking: false,
@@ -67,6 +68,7 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
   const shared: WsShared = {
     defer: createTickBatch((err) => log('error', 'socket flush failed', { err: String(err) })),
     encode: createFrameEncoder(),
+    sendBudgetBytes: chat.limits.sendBudgetBytes,
   };
   const headersTimeout = options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS;
   const server = createServer(

@@ -1,7 +1,8 @@
-import { describeTransportContract, rawExchange, startTransportHarness, type TransportHarness } from '@rgchat/testkit';
+import { describeMemoryBoundsContract, describeTransportContract, rawExchange, startTransportHarness, type TransportHarness } from '@rgchat/testkit';
 import { createWsTransport } from '../src';
 
 describeTransportContract('ws', createWsTransport, { pausesReading: true });
+describeMemoryBoundsContract('ws', createWsTransport, { countsFragments: true });
 
 describe('ws transport specifics', () => {
   let h: TransportHarness | undefined;
