@@ -24,6 +24,7 @@ export { handleHttp, type HttpReply } from './edge/http-routes';
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';
 export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
 export { decideUpgrade, type UpgradeVerdict, type UpgradeRefusal } from './edge/upgrade-policy';
+export type { Admission } from './address-book';
 export { clientAddress } from './edge/client-address';
 export { OVERSIZE_SLACK_BYTES, idleBackstopSeconds } from './edge/frame-limits';
 export { refusal, statusText, type HttpAnswer } from './edge/http-answer';
