@@ -27,11 +27,13 @@ export interface FrameGateDeps {
 export function createFrameGate({ decoder, log, closed }: FrameGateDeps): (s: Session, data: string, isBinary: boolean) => RequestJob | undefined {
   function strike(s: Session, kind: string): void {
     if (!s.toll.strike(kind)) return;
+    const kinds = s.toll.strikeKinds();
     log('warn', 'abusive connection: too many refused or invalid frames; closing', {
       connId: s.id,
       remoteAddress: s.connection.remoteAddress,
-      strikes: Math.round(s.toll.strikes()),
-      kinds: s.toll.strikeKinds(),
+      // Every strike this connection collected (the leaky counter itself is at abuseStrikes now).
+      strikes: Object.values(kinds).reduce((sum, n) => sum + n, 0),
+      kinds,
     });
     s.connection.close(CloseCode.POLICY_VIOLATION, 'too many refused or invalid frames');
     closed(s, CloseCode.POLICY_VIOLATION);

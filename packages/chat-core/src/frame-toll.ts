@@ -6,7 +6,7 @@ import { createTokenBucket, type TokenBucket } from './rate-limit';
 /** At most one `RATE_LIMITED` error frame per connection per this many ms; other refused frames are dropped silently. */
 export const RATE_LIMITED_NOTICE_INTERVAL_MS = 1000;
 /** Error frames answering invalid frames a connection gets at once: a client that makes a few mistakes sees each one. */
-export const ERROR_REPLY_BURST = 10;
+export const ERROR_REPLY_BURST = 20;
 /** ...and then per second; beyond, invalid frames are dropped without an answer (still a strike). */
 export const ERROR_REPLIES_PER_SEC = 2;
 
@@ -42,8 +42,6 @@ export interface FrameToll {
   chargeAnswer(bytes: number): void;
   /** Strikes so far by kind, for the log line (counts only, never content). */
   strikeKinds(): Readonly<Record<StrikeKind, number>>;
-  /** The leaky counter's level now. */
-  strikes(): number;
 }
 
 type TollLimits = Pick<Limits, 'rateLimitPerSec' | 'rateLimitBurst' | 'abuseStrikes' | 'abuseWindowMs' | 'costBytesPerToken'>;
@@ -58,12 +56,6 @@ export function createFrameToll(clock: Clock, limits: TollLimits, address: Addre
   let levelAt = opened;
   let lastNotice = -Infinity;
 
-  const drained = (now: number): number => {
-    level = Math.max(0, level - (now - levelAt) * drainPerMs);
-    levelAt = now;
-    return level;
-  };
-
   return {
     bucket,
     pay() {
@@ -72,7 +64,9 @@ export function createFrameToll(clock: Clock, limits: TollLimits, address: Addre
     },
     strike(kind) {
       kinds[kind] = (kinds[kind] ?? 0) + 1;
-      level = drained(clock.now()) + 1;
+      const now = clock.now();
+      level = Math.max(0, level - (now - levelAt) * drainPerMs) + 1;
+      levelAt = now;
       return level >= limits.abuseStrikes;
     },
     mayNoticeRateLimit() {
@@ -90,6 +84,5 @@ export function createFrameToll(clock: Clock, limits: TollLimits, address: Addre
       address.bucket.charge(tokens, now);
     },
     strikeKinds: () => ({ ...kinds }),
-    strikes: () => drained(clock.now()),
   };
 }
