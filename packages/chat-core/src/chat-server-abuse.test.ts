@@ -1,6 +1,7 @@
 import { createFakeClock, createFakeConnection, createMemoryStore } from '@rgchat/testkit';
 import { createChatServer, type ChatServerOptions } from './chat-server';
 import { ERROR_REPLY_BURST } from './frame-toll';
+import type { Limits } from './limits';
 import type { LogLevel } from './ports/log';
 import type { ChatStore } from './ports/store';
 
@@ -176,7 +177,7 @@ describe('repeat offenders are closed', () => {
 });
 
 describe('heavy answers cost in proportion to what they send', () => {
-  async function seeded(limits: ChatServerOptions['limits']) {
+  async function seeded(limits: Partial<Limits>) {
     const store = createMemoryStore();
     await store.createRoom({ id: 'big', name: 'big', createdAt: 1 });
     for (let seq = 1; seq <= 40; seq++) {
