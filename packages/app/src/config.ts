@@ -65,6 +65,14 @@ const LIMIT_VARS = {
   MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
   MAX_FRAGMENTS_PER_MESSAGE: 'maxFragmentsPerMessage',
   SEND_BUDGET_BYTES: 'sendBudgetBytes',
+  RATE_LIMIT_PER_IP_PER_SEC: 'rateLimitPerIpPerSec',
+  RATE_LIMIT_PER_IP_BURST: 'rateLimitPerIpBurst',
+  ABUSE_STRIKES: 'abuseStrikes',
+  ABUSE_WINDOW_MS: 'abuseWindowMs',
+  COST_BYTES_PER_TOKEN: 'costBytesPerToken',
+  HELLO_TIMEOUT_MS: 'helloTimeoutMs',
+  MAX_CONNECTIONS: 'maxConnections',
+  MAX_CONNECTIONS_PER_IP: 'maxConnectionsPerIp',
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 

@@ -77,7 +77,8 @@ Mode (--mode)
   abuse        issue #10: one honest client pings every --ping-interval-ms, calm for --warmup
                s, then for --duration s while --attack runs; reports its ping p50/p99/max,
                unanswered pings, the server's RSS and CPU, and whether it is still up.
-               Run the server with its real limits (no RATE_LIMIT_* overrides).
+               Run the server with its real per-connection limits, per-address ones
+               lifted (RATE_LIMIT_PER_IP_*, MAX_CONNECTIONS_PER_IP): all clients are one address.
 
 Load
   --connections <n>           connections, spread round-robin over the rooms (default 200)
@@ -137,7 +138,9 @@ cores, e.g. taskset -c 1 <server>, taskset -c 0 node packages/bench/dist/cli.js.
 rgchat rate limit: rgchat limits each connection to 10 requests/s (burst 30) and
 32 requests waiting or being stored by default, far below bench rates. Start the
 server with, for example, RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
-MAX_PENDING_REQUESTS=10000, or sends come back as RATE_LIMITED errors (counted
+MAX_PENDING_REQUESTS=10000 RATE_LIMIT_PER_IP_PER_SEC=1000000
+RATE_LIMIT_PER_IP_BURST=1000000 MAX_CONNECTIONS_PER_IP=1000000 (every bench
+client is 127.0.0.1), or sends come back as RATE_LIMITED errors (counted
 under errors).
 
 Examples

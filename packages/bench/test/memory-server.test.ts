@@ -6,7 +6,7 @@ import { runBench } from '../src/bench';
 /** Starts dist/memory-server.js on a free port; resolves once it says where it listens. */
 function startMemoryServer(transport: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'memory-server.js')], {
-    env: { ...process.env, CHAT_TRANSPORT: transport, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_SEC: '1000000', RATE_LIMIT_BURST: '1000000' },
+    env: { ...process.env, CHAT_TRANSPORT: transport, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_SEC: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_IP_PER_SEC: '1000000', RATE_LIMIT_PER_IP_BURST: '1000000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

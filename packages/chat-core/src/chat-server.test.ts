@@ -316,14 +316,15 @@ describe('failures', () => {
 });
 
 describe('rate limit', () => {
-  test('beyond the burst requests get RATE_LIMITED; tokens refill with time', async () => {
+  test('beyond the burst frames are dropped with one RATE_LIMITED per second (unparsed: requestType null); tokens refill with time', async () => {
     const { member, clock } = await setup({ limits: { rateLimitPerSec: 2, rateLimitBurst: 5 } });
     const a = await member('alice');
     for (let i = 0; i < 10; i++) a.send({ type: 'ping', ts: i });
     const frames = a.c.frames().slice(1);
     expect(frames.filter((f) => f.type === 'pong')).toHaveLength(4);
-    expect(frames.filter((f) => f.code === 'RATE_LIMITED')).toHaveLength(6);
-    expect(frames.at(-1)).toMatchObject({ requestType: 'ping' });
+    // Six refused, one notice (issue #10: refusals are quiet).
+    expect(frames.filter((f) => f.code === 'RATE_LIMITED')).toHaveLength(1);
+    expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'RATE_LIMITED', requestType: null });
     clock.advance(1000);
     a.send({ type: 'ping', ts: 'again' });
     a.send({ type: 'ping', ts: 'again2' });

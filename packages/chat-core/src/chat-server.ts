@@ -1,6 +1,9 @@
+import { createAddressBook, type Admission } from './address-book';
 import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
+import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
+import { createFrameGate } from './frame-gate';
 import { sweepHeartbeats } from './heartbeat-sweep';
 import { createLimits, type Limits } from './limits';
 import { createMemoryBus } from './memory-bus';
@@ -46,6 +49,13 @@ export interface ChatServer {
   readonly limits: Limits;
   /** Origin check for the transport's upgrade handler. */
   acceptsOrigin(origin: string | undefined): boolean;
+  /**
+   * Connection caps for the transport's upgrade handler: `server-full` (HTTP
+   * 503) at `maxConnections` open sockets, `address-full` (HTTP 429) at
+   * `maxConnectionsPerIp` from `remoteAddress`. Counted on `open` and the
+   * close; refusals are logged at most once a minute per kind and address.
+   */
+  admit(remoteAddress: string): Admission;
   /** A transport hands over a new socket; it calls the returned events from then on. */
   open(connection: Connection): ConnectionEvents;
   /** Loads the room list and starts timers and the bus subscription. Call once before `open`. */
@@ -63,6 +73,9 @@ export interface ChatServer {
   close(code?: number, reason?: string): void;
 }
 
+/** How often idle addresses whose buckets refilled are forgotten (see address-book.ts). */
+const ADDRESS_SWEEP_MS = 10_000;
+
 /** The rg-chat-v1 server, independent of any socket library or database. */
 export function createChatServer(deps: ChatServerDeps, options: ChatServerOptions = {}): ChatServer {
   const limits = createLimits(options.limits);
@@ -77,6 +90,9 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
   const rooms = createRoomMembership({ store, guard, directory, feed });
   const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms };
+  const addresses = createAddressBook(limits);
+  const admit = createConnectionAdmission(addresses, clock, log, limits);
+  const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
   const sessions = new Set<Session>();
   const stops: Cancel[] = [];
   let closed = false;
@@ -105,21 +121,23 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   function onMessage(s: Session, data: string, isBinary: boolean): void {
     if (s.closed) return;
     s.heartbeat.alive();
-    if (isBinary) {
-      return sendError(s, new ChatError(ErrorCode.INVALID_REQUEST, 'Binary frames are not supported; send JSON text.'), null);
-    }
-    const decoded = decoder.decode(data, s.features);
-    if (!decoded.ok) return sendError(s, decoded.error, decoded.requestType);
-    if (!s.bucket.take(clock.now())) {
-      return sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down.'), decoded.request.type);
-    }
+    const job = gate(s, data, isBinary);
     // Admitted: queued and served in order, never refused for queue length.
-    s.requests.push(decoded);
+    if (job) s.requests.push(job);
+  }
+
+  function helloTimedOut(s: Session): void {
+    if (s.closed || s.greeted) return;
+    log('info', 'no hello in time; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress, helloTimeoutMs: limits.helloTimeoutMs });
+    s.connection.close(CloseCode.POLICY_VIOLATION, 'hello timeout');
+    onClosed(s, CloseCode.POLICY_VIOLATION);
   }
 
   function onClosed(s: Session, code: number): void {
     if (s.closed) return;
     s.closed = true;
+    s.stopHelloDeadline();
+    addresses.detach(s.address, clock.now());
     s.requests.close();
     rooms.leave(s);
     fanout.unsubscribe(s.connection, ROOM_LIST_TOPIC);
@@ -136,6 +154,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   return {
     limits,
     acceptsOrigin,
+    admit,
     get connectionCount() {
       return sessions.size;
     },
@@ -145,14 +164,17 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
       directory.start();
       stops.push(clock.every(limits.heartbeatMs, () => sweepHeartbeats(sessions, log, onClosed)));
+      stops.push(clock.every(ADDRESS_SWEEP_MS, () => addresses.sweep(clock.now())));
     },
 
     open(connection) {
-      const s = createSession(connection, { clock, ids, limits, serve, failed, overflow });
+      const s = createSession(connection, { clock, ids, limits, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
       if (closed) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
+        addresses.detach(s.address, clock.now());
       } else {
+        s.stopHelloDeadline = clock.schedule(limits.helloTimeoutMs, () => helloTimedOut(s));
         sessions.add(s);
         log('info', 'connect', { connId: s.id, remoteAddress: connection.remoteAddress, origin: connection.origin });
       }

@@ -2,6 +2,12 @@
 export const CloseCode = {
   /** Server shutting down; the client may reconnect elsewhere or later. */
   GOING_AWAY: 1001,
+  /**
+   * Policy violation: a connection that kept sending refused or invalid
+   * frames (`abuseStrikes`), or sent no `hello` within `helloTimeoutMs`.
+   * Reconnecting at once is pointless; the client must change its behaviour.
+   */
+  POLICY_VIOLATION: 1008,
   /** Frame larger than maxPayloadBytes. */
   MESSAGE_TOO_BIG: 1009,
   /** Unexpected condition; details in the server log. */

@@ -20,6 +20,7 @@ export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServer
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';
 export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
 export type { HttpAnswer } from './edge/http-answer';
+export type { Admission } from './address-book';
 export type { TransportSocket } from './edge/transport-socket';
 export type { Peer, SocketEvents } from './edge/guarded-events';
 export { OVERSIZE_SLACK_BYTES, fragmentBounds, idleBackstopSeconds } from './edge/frame-limits';

@@ -45,6 +45,22 @@ const limitsSchema = v.strictObject({
   maxPendingRequests: positiveInt(1_000_000),
   /** How long a gap in a room's message order may wait for the bus before it is read from the store. Default 250. */
   gapFillMs: positiveInt(60_000),
+  /** Sustained inbound frames per second from one client address, over all its connections. Default 40. */
+  rateLimitPerIpPerSec: positiveInt(1_000_000),
+  /** Frames one client address may send at once before its rate applies. Default 100. */
+  rateLimitPerIpBurst: positiveInt(1_000_000),
+  /** Refused or invalid frames that close a connection with 1008 (see `abuseWindowMs`). Default 30. */
+  abuseStrikes: positiveInt(1_000_000),
+  /** Strikes drain at `abuseStrikes` per this many ms, so only a sustained stream of them closes. Default 10000. */
+  abuseWindowMs: positiveInt(3_600_000),
+  /** Every this many bytes of one answer (history, room list) cost one more token from both buckets. Default 16384. */
+  costBytesPerToken: v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(1024 * 1024 * 1024)),
+  /** A socket that has not been greeted by a valid `hello` this long after it opened is closed with 1008. Default 10000. */
+  helloTimeoutMs: positiveInt(3_600_000),
+  /** Open WebSockets at most; upgrades beyond get HTTP 503. Default 20000. */
+  maxConnections: positiveInt(10_000_000),
+  /** Open WebSockets from one client address at most; upgrades beyond get HTTP 429. Default 50. */
+  maxConnectionsPerIp: positiveInt(10_000_000),
 });
 
 export type Limits = Readonly<v.InferOutput<typeof limitsSchema>>;
@@ -65,6 +81,14 @@ export const defaultLimits: Limits = Object.freeze({
   storeTimeoutMs: 5000,
   maxPendingRequests: 64,
   gapFillMs: 250,
+  rateLimitPerIpPerSec: 40,
+  rateLimitPerIpBurst: 100,
+  abuseStrikes: 30,
+  abuseWindowMs: 10_000,
+  costBytesPerToken: 16_384,
+  helloTimeoutMs: 10_000,
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 50,
 });
 
 /** `maxPendingRequests` when not overridden: a whole burst fits without pausing. */

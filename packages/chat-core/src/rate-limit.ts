@@ -5,20 +5,38 @@
 export interface TokenBucket {
   /** Takes one token if there is one. */
   take(nowMs: number): boolean;
+  /**
+   * Takes `tokens` more after the fact (a heavy answer's cost), going into
+   * debt down to `-burst` at most, so the next requests wait for the refill.
+   */
+  charge(tokens: number, nowMs: number): void;
+  /** True when the bucket has refilled to `burst` (nothing owed, nothing to remember). */
+  full(nowMs: number): boolean;
 }
 
 export function createTokenBucket(perSec: number, burst: number, nowMs: number): TokenBucket {
   let tokens = burst;
   let last = nowMs;
+  const refill = (now: number): void => {
+    if (now > last) {
+      tokens = Math.min(burst, tokens + ((now - last) * perSec) / 1000);
+      last = now;
+    }
+  };
   return {
     take(now) {
-      if (now > last) {
-        tokens = Math.min(burst, tokens + ((now - last) * perSec) / 1000);
-        last = now;
-      }
+      refill(now);
       if (tokens < 1) return false;
       tokens -= 1;
       return true;
+    },
+    charge(n, now) {
+      refill(now);
+      tokens = Math.max(-burst, tokens - n);
+    },
+    full(now) {
+      refill(now);
+      return tokens >= burst;
     },
   };
 }

@@ -4,7 +4,19 @@ import type { Session } from './session';
 
 /** Sends one frame to a session; nothing once it is closed. */
 export function sendFrame(s: Session, frame: ServerFrame): void {
-  if (!s.closed) s.connection.send(JSON.stringify(frame));
+  if (!s.closed) sendAnswer(s, JSON.stringify(frame));
+}
+
+/**
+ * Sends an answer already serialised, and charges the session for its size
+ * (`costBytesPerToken`: a history or a room list costs in proportion). The
+ * length in UTF-16 units is the UTF-8 byte count for ASCII and a cheap lower
+ * bound otherwise.
+ */
+export function sendAnswer(s: Session, text: string): void {
+  if (s.closed) return;
+  s.connection.send(text);
+  s.toll.chargeAnswer(text.length);
 }
 
 /** Answers a request (or a frame that is none: `requestType` null) with an `error` frame. */

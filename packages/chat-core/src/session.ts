@@ -1,10 +1,11 @@
+import type { AddressEntry } from './address-book';
+import { createFrameToll, type FrameToll } from './frame-toll';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import type { Limits } from './limits';
 import type { Clock } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Ids } from './ports/ids';
 import type { Profile } from './protocol/frames';
-import { createTokenBucket, type TokenBucket } from './rate-limit';
 import { createRequestScheduler, type RequestScheduler } from './request-scheduler';
 import type { RequestJob } from './request-spec';
 
@@ -13,7 +14,10 @@ export interface Session {
   readonly id: string;
   readonly connection: Connection;
   readonly openedAt: number;
-  readonly bucket: TokenBucket;
+  /** Its client address's shared state (counted in the address book until the close). */
+  readonly address: AddressEntry;
+  /** What its inbound frames and heavy answers cost, and its strikes (see frame-toll.ts). */
+  readonly toll: FrameToll;
   readonly heartbeat: Heartbeat;
   profile: Profile;
   /** `hello` received: the client gets room lists from now on. */
@@ -30,6 +34,8 @@ export interface Session {
   /** Admitted requests, served in arrival order (see request-scheduler.ts). */
   readonly requests: RequestScheduler<RequestJob>;
   closed: boolean;
+  /** Cancels the `helloTimeoutMs` deadline (on close). */
+  stopHelloDeadline: () => void;
 }
 
 /** What a connection without negotiated features has. */
@@ -51,15 +57,16 @@ export interface SessionServer {
   overflow(s: Session): void;
 }
 
-/** A fresh, not yet greeted session for `connection`, with a guest name and a full token bucket. */
-export function createSession(connection: Connection, server: SessionServer): Session {
+/** A fresh, not yet greeted session for `connection` from `address`, with a guest name and a full token bucket. */
+export function createSession(connection: Connection, server: SessionServer, address: AddressEntry): Session {
   const { clock, ids, limits } = server;
   const now = clock.now();
   const s: Session = {
     id: ids.connectionId(),
     connection,
     openedAt: now,
-    bucket: createTokenBucket(limits.rateLimitPerSec, limits.rateLimitBurst, now),
+    address,
+    toll: createFrameToll(clock, limits, address),
     heartbeat: createHeartbeat(),
     profile: { name: guestName(ids), avatarId: 0 },
     greeted: false,
@@ -76,6 +83,7 @@ export function createSession(connection: Connection, server: SessionServer): Se
       },
     ),
     closed: false,
+    stopHelloDeadline: () => {},
   };
   return s;
 }

@@ -373,6 +373,9 @@ export function describeTransportContract(name: string, create: (options: Transp
           maxMessageLength: 2000,
           rateLimitPerSec: 1_000_000,
           rateLimitBurst: 1_000_000,
+          // Every client here is 127.0.0.1: the per-address bucket would otherwise be the limit under test.
+          rateLimitPerIpPerSec: 1_000_000,
+          rateLimitPerIpBurst: 1_000_000,
           maxPendingRequests: 1000,
         },
       });
@@ -439,7 +442,7 @@ export function describeTransportContract(name: string, create: (options: Transp
 
     if (options.pausesReading) {
       test('a paused connection delivers no frame until resumed, and the backpressure reaches the client', async () => {
-        const h = await start({ limits: { rateLimitPerSec: 1_000_000, rateLimitBurst: 1_000_000, maxPendingRequests: 10_000 } });
+        const h = await start({ limits: { rateLimitPerSec: 1_000_000, rateLimitBurst: 1_000_000, rateLimitPerIpPerSec: 1_000_000, rateLimitPerIpBurst: 1_000_000, maxPendingRequests: 10_000 } });
         const c = await h.greet('alice');
         const connection = h.connections[0] as Connection;
         connection.pauseReading?.();
@@ -523,6 +526,33 @@ export function describeTransportContract(name: string, create: (options: Transp
       const direct = await start();
       await direct.greet('bob', { headers });
       expect(connectAddress(direct)).toMatch(/127\.0\.0\.1$/);
+    });
+
+    test('connection caps at upgrade: 429 past maxConnectionsPerIp, 503 past maxConnections, refused before core; a slot frees on close', async () => {
+      const h = await start({ trustProxy: true, limits: { maxConnections: 3, maxConnectionsPerIp: 2 } });
+      const from = (address: string) => ({ headers: { 'X-Forwarded-For': address } });
+      const a1 = await h.greet('a1', from('203.0.113.1'));
+      await h.greet('a2', from('203.0.113.1'));
+      expect(await expectUpgradeStatus(h.url, { 'X-Forwarded-For': '203.0.113.1' })).toBe(429);
+      await h.greet('b1', from('203.0.113.2'));
+      expect(await expectUpgradeStatus(h.url, { 'X-Forwarded-For': '203.0.113.3' })).toBe(503);
+      expect(h.connections).toHaveLength(3);
+      a1.close(1000, 'bye');
+      await waitUntil(() => h.chat.connectionCount === 2, 'the close is counted');
+      await roundTrip(await h.greet('c1', from('203.0.113.3')), 'after-a-slot-freed');
+      const refusals = h.logs.filter((l) => l.msg.startsWith('connection refused')).map((l) => [l.msg, l.fields?.['remoteAddress']]);
+      expect(refusals).toEqual([
+        ['connection refused: too many from this address', '203.0.113.1'],
+        ['connection refused: server full', '203.0.113.3'],
+      ]);
+    });
+
+    test('a socket that sends no hello within helloTimeoutMs is closed with 1008', async () => {
+      const h = await start({ limits: { helloTimeoutMs: 300 } });
+      const silent = await h.connect();
+      const greeted = await h.greet('alice');
+      expect(await silent.closed).toEqual({ code: 1008, reason: 'hello timeout' });
+      await roundTrip(greeted, 'greeted-stays');
     });
   });
 }

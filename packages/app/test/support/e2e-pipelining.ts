@@ -17,6 +17,9 @@ export function describePipeliningEndToEnd({ env, run, dir }: EndToEndContext): 
           ...env,
           RATE_LIMIT_PER_SEC: '100000',
           RATE_LIMIT_BURST: '100000',
+          // Every e2e client is 127.0.0.1: lift the per-address bucket with the per-connection one.
+          RATE_LIMIT_PER_IP_PER_SEC: '100000',
+          RATE_LIMIT_PER_IP_BURST: '100000',
         },
         dir(),
       );

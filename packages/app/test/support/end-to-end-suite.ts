@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stopAllApps } from './app-process';
 import { buildApp } from './build-app';
 import { dropClients } from './chat-client';
+import { describeAbuseEndToEnd } from './e2e-abuse';
 import { describeDurabilityEndToEnd } from './e2e-durability';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
@@ -51,5 +52,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describeLoggingEndToEnd(ctx);
     describeDurabilityEndToEnd(ctx);
     describePipeliningEndToEnd(ctx);
+    describeAbuseEndToEnd(ctx);
   });
 }

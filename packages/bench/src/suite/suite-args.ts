@@ -34,6 +34,10 @@ export const DEFAULT_SERVER_ENV: Record<string, string> = {
   RATE_LIMIT_PER_SEC: '1000000',
   RATE_LIMIT_BURST: '1000000',
   MAX_PENDING_REQUESTS: '10000',
+  // Every bench client is 127.0.0.1: the per-address limits would refuse it as one client.
+  RATE_LIMIT_PER_IP_PER_SEC: '1000000',
+  RATE_LIMIT_PER_IP_BURST: '1000000',
+  MAX_CONNECTIONS_PER_IP: '1000000',
 };
 
 export const SUITE_HELP = `rgchat bench suite: the bare uWebSockets.js baseline and each server under test,
@@ -48,8 +52,10 @@ Usage: node packages/bench/dist/run-suite.js --server-cmd "<command>" [options] 
   --server-name <name>   label for the matching --server-cmd (default: server-1, ...)
   --server-env K=V       environment for the servers under test (repeatable); by default
                          RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
-                         MAX_PENDING_REQUESTS=10000 so rgchat's per-connection limits
-                         (meant for one human each) do not refuse the bench's senders
+                         MAX_PENDING_REQUESTS=10000 RATE_LIMIT_PER_IP_PER_SEC=1000000
+                         RATE_LIMIT_PER_IP_BURST=1000000 MAX_CONNECTIONS_PER_IP=1000000
+                         so rgchat's per-connection and per-address limits (meant for
+                         one human each) do not refuse the bench's senders
   --url <ws-url>         where the servers listen (default ws://127.0.0.1:8080/); the
                          baseline is started on the same host and port
   --server-cpu <list>    taskset CPU list for the servers (default 1)

@@ -1,14 +1,16 @@
+import type { Admission } from '../address-book';
 import type { ChatServer } from '../chat-server';
 import type { LogLevel } from '../ports/log';
 import { createTransportEdge } from './transport-edge';
 import type { EdgeRequest } from './upgrade-request';
 
-function fakeChat(overrides: Partial<Record<'check', () => Promise<void>>> = {}): ChatServer {
+function fakeChat(overrides: { check?: () => Promise<void>; admit?: (address: string) => Admission } = {}): ChatServer {
   return {
     acceptsOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
     rooms: () => [{ id: 'café', name: 'Café' }],
     check: overrides.check ?? (() => Promise.resolve()),
     connectionCount: 2,
+    admit: overrides.admit ?? (() => 'ok'),
   } as unknown as ChatServer;
 }
 
@@ -73,5 +75,31 @@ describe('createTransportEdge', () => {
     const verdict = edge.upgrade(upgradeRequest({ ...handshake, origin: 'https://evil.example' }));
     expect(verdict).toMatchObject({ accept: false, answer: { status: 403, statusText: 'Forbidden', closeConnection: true, body: 'Forbidden' } });
     expect(logs).toEqual([['origin refused at upgrade', { origin: 'https://evil.example', remoteAddress: '10.0.0.1' }]]);
+  });
+
+  test('the connection caps are asked with the client address (after X-Forwarded-For): 503 server full, 429 too many from the address', () => {
+    const asked: string[] = [];
+    const admit = (address: string): Admission => {
+      asked.push(address);
+      return address === '203.0.113.7' ? 'address-full' : 'server-full';
+    };
+    const headers = { ...handshake, 'x-forwarded-for': '203.0.113.7' };
+    expect(createTransportEdge(fakeChat({ admit }), { trustProxy: true }).upgrade(upgradeRequest(headers))).toMatchObject({
+      accept: false,
+      answer: { status: 429, statusText: 'Too Many Requests', closeConnection: true },
+    });
+    expect(createTransportEdge(fakeChat({ admit })).upgrade(upgradeRequest(headers))).toMatchObject({
+      accept: false,
+      answer: { status: 503, statusText: 'Service Unavailable', closeConnection: true },
+    });
+    expect(asked).toEqual(['203.0.113.7', '10.0.0.1']);
+  });
+
+  test('a malformed handshake or a refused Origin is refused before the caps are asked', () => {
+    let asked = 0;
+    const edge = createTransportEdge(fakeChat({ admit: () => (asked++, 'server-full') }));
+    expect(edge.upgrade(upgradeRequest({ ...handshake, 'sec-websocket-version': '8' }))).toMatchObject({ answer: { status: 400 } });
+    expect(edge.upgrade(upgradeRequest({ ...handshake, origin: 'https://evil.example' }))).toMatchObject({ answer: { status: 403 } });
+    expect(asked).toBe(0);
   });
 });

@@ -75,8 +75,8 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
       return closing;
     },
     upgrade(request) {
-      const verdict = decideUpgrade(request, (origin) => chat.acceptsOrigin(origin), closing);
       const remoteAddress = clientAddress(request.header('x-forwarded-for')[0], request.socketAddress, trustProxy);
+      const verdict = decideUpgrade(request, (origin) => chat.acceptsOrigin(origin), closing, () => chat.admit(remoteAddress));
       if (verdict.accept) return { accept: true, peer: { remoteAddress, origin: verdict.origin } };
       if (verdict.why === 'origin') log('info', 'origin refused at upgrade', { origin: request.header('origin')[0], remoteAddress });
       return { accept: false, answer: refusal(verdict.status) };

@@ -61,6 +61,13 @@ describe('decideUpgrade', () => {
     expect(decideUpgrade(request([...without('upgrade'), ['upgrade', 'WebSocket']]), anyOrigin, false)).toMatchObject({ accept: true });
   });
 
+  test('the connection caps come last: 503 when the server is full, 429 when the address is', () => {
+    expect(decideUpgrade(request(handshake), anyOrigin, false, () => 'server-full')).toMatchObject({ accept: false, status: 503, why: 'server-full' });
+    expect(decideUpgrade(request(handshake), anyOrigin, false, () => 'address-full')).toMatchObject({ accept: false, status: 429, why: 'address-full' });
+    expect(decideUpgrade(request(without('sec-websocket-key')), anyOrigin, false, () => 'server-full')).toMatchObject({ status: 400 });
+    expect(decideUpgrade(request(handshake), anyOrigin, false, () => 'ok')).toMatchObject({ accept: true });
+  });
+
   test('a refused Origin gets 403', () => {
     const verdict = decideUpgrade(request([...handshake, ['origin', 'https://evil.example']]), only('https://a.example'), false);
     expect(verdict).toMatchObject({ accept: false, status: 403, why: 'origin' });

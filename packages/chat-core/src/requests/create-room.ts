@@ -1,6 +1,7 @@
 import { ErrorCode } from '../error-codes';
 import { own } from '../protocol/json-object';
 import type { RequestSpec } from '../request-spec';
+import { sendAnswer } from '../session-frames';
 
 export interface CreateRoomRequest {
   readonly type: 'create_room';
@@ -29,6 +30,6 @@ export const createRoom: RequestSpec<CreateRoomRequest> = {
     );
     if (created) ctx.bus.publish({ kind: 'room', room });
     else ctx.directory.upsert(room);
-    if (!s.closed) s.connection.send(ctx.directory.listFrame());
+    sendAnswer(s, ctx.directory.listFrame());
   },
 };

@@ -1,0 +1,88 @@
+import type { AddressEntry } from './address-book';
+import type { Limits } from './limits';
+import type { Clock } from './ports/clock';
+import { createTokenBucket, type TokenBucket } from './rate-limit';
+
+/** At most one `RATE_LIMITED` error frame per connection per this many ms; other refused frames are dropped silently. */
+export const RATE_LIMITED_NOTICE_INTERVAL_MS = 1000;
+/** Error frames answering invalid frames a connection gets at once: a client that makes a few mistakes sees each one. */
+export const ERROR_REPLY_BURST = 20;
+/** ...and then per second; beyond, invalid frames are dropped without an answer (still a strike). */
+export const ERROR_REPLIES_PER_SEC = 2;
+
+/** What a strike was for: a frame refused by a bucket, or the error code an invalid frame got. */
+export type StrikeKind = string;
+
+/**
+ * What one connection pays for its inbound frames, and what it owes for its
+ * abuse (issue #10): every frame takes a token from the connection's bucket
+ * and its address's bucket before it is parsed; refused and invalid frames
+ * are strikes on a leaky counter that drains `abuseStrikes` per
+ * `abuseWindowMs`, so a burst of `abuseStrikes` strikes (or a sustained rate
+ * above `abuseStrikes / abuseWindowMs`) reaches the limit, while a client
+ * making a mistake now and then never does.
+ */
+export interface FrameToll {
+  /** The connection's own bucket (`rateLimitPerSec` / `rateLimitBurst`). */
+  readonly bucket: TokenBucket;
+  /**
+   * Pays one token for an inbound frame: from the connection's bucket, then
+   * from the address's. False: refused (drop the frame). A frame the
+   * connection's bucket refuses costs the address nothing, so one flooding
+   * connection cannot drain its neighbours' shared bucket beyond its own rate.
+   */
+  pay(): boolean;
+  /** Counts a strike; true once the counter has reached `abuseStrikes` (close the connection). */
+  strike(kind: StrikeKind): boolean;
+  /** Whether a `RATE_LIMITED` notice may go out now (then it is counted as sent). */
+  mayNoticeRateLimit(): boolean;
+  /** Whether an error frame answering an invalid frame may go out now (then it is counted as sent). */
+  mayAnswerError(): boolean;
+  /** Charges `floor(bytes / costBytesPerToken)` tokens to both buckets for an answer of `bytes` (may go into debt). */
+  chargeAnswer(bytes: number): void;
+  /** Strikes so far by kind, for the log line (counts only, never content). */
+  strikeKinds(): Readonly<Record<StrikeKind, number>>;
+}
+
+type TollLimits = Pick<Limits, 'rateLimitPerSec' | 'rateLimitBurst' | 'abuseStrikes' | 'abuseWindowMs' | 'costBytesPerToken'>;
+
+export function createFrameToll(clock: Clock, limits: TollLimits, address: AddressEntry): FrameToll {
+  const opened = clock.now();
+  const bucket = createTokenBucket(limits.rateLimitPerSec, limits.rateLimitBurst, opened);
+  const errors = createTokenBucket(ERROR_REPLIES_PER_SEC, ERROR_REPLY_BURST, opened);
+  const kinds: Record<StrikeKind, number> = {};
+  const drainPerMs = limits.abuseStrikes / limits.abuseWindowMs;
+  let level = 0;
+  let levelAt = opened;
+  let lastNotice = -Infinity;
+
+  return {
+    bucket,
+    pay() {
+      const now = clock.now();
+      return bucket.take(now) && address.bucket.take(now);
+    },
+    strike(kind) {
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      const now = clock.now();
+      level = Math.max(0, level - (now - levelAt) * drainPerMs) + 1;
+      levelAt = now;
+      return level >= limits.abuseStrikes;
+    },
+    mayNoticeRateLimit() {
+      const now = clock.now();
+      if (now - lastNotice < RATE_LIMITED_NOTICE_INTERVAL_MS) return false;
+      lastNotice = now;
+      return true;
+    },
+    mayAnswerError: () => errors.take(clock.now()),
+    chargeAnswer(bytes) {
+      const tokens = Math.floor(bytes / limits.costBytesPerToken);
+      if (tokens < 1) return;
+      const now = clock.now();
+      bucket.charge(tokens, now);
+      address.bucket.charge(tokens, now);
+    },
+    strikeKinds: () => ({ ...kinds }),
+  };
+}
