@@ -64,6 +64,10 @@ const LIMIT_VARS = {
   HEARTBEAT_INTERVAL_MS: 'heartbeatMs',
   MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
   SEND_BUDGET_BYTES: 'sendBudgetBytes',
+  ROOM_LIST_LIMIT: 'roomListLimit',
+  ROOM_CREATES_PER_IP_PER_HOUR: 'roomCreatesPerIpPerHour',
+  EMPTY_ROOM_TTL_MS: 'emptyRoomTtlMs',
+  ROOM_LIST_BYTES_PER_SEC: 'roomListBytesPerSec',
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 

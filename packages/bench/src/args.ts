@@ -138,7 +138,8 @@ rgchat rate limit: rgchat limits each connection to 10 requests/s (burst 30) and
 32 requests waiting or being stored by default, far below bench rates. Start the
 server with, for example, RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
 MAX_PENDING_REQUESTS=10000, or sends come back as RATE_LIMITED errors (counted
-under errors).
+under errors). It also allows 30 new rooms per client address per hour: runs
+that create fresh rooms from one address need ROOM_CREATES_PER_IP_PER_HOUR=1000000.
 
 Examples
   node packages/bench/dist/baseline-server.js --port 8080 &

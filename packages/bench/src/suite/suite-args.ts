@@ -34,6 +34,8 @@ export const DEFAULT_SERVER_ENV: Record<string, string> = {
   RATE_LIMIT_PER_SEC: '1000000',
   RATE_LIMIT_BURST: '1000000',
   MAX_PENDING_REQUESTS: '10000',
+  // Every run creates its rooms from 127.0.0.1; many runs in an hour would exhaust the default 30.
+  ROOM_CREATES_PER_IP_PER_HOUR: '1000000',
 };
 
 export const SUITE_HELP = `rgchat bench suite: the bare uWebSockets.js baseline and each server under test,
@@ -48,7 +50,8 @@ Usage: node packages/bench/dist/run-suite.js --server-cmd "<command>" [options] 
   --server-name <name>   label for the matching --server-cmd (default: server-1, ...)
   --server-env K=V       environment for the servers under test (repeatable); by default
                          RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
-                         MAX_PENDING_REQUESTS=10000 so rgchat's per-connection limits
+                         MAX_PENDING_REQUESTS=10000 ROOM_CREATES_PER_IP_PER_HOUR=1000000
+                         so rgchat's per-connection and per-address limits
                          (meant for one human each) do not refuse the bench's senders
   --url <ws-url>         where the servers listen (default ws://127.0.0.1:8080/); the
                          baseline is started on the same host and port
