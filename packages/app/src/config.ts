@@ -73,6 +73,10 @@ const LIMIT_VARS = {
   HELLO_TIMEOUT_MS: 'helloTimeoutMs',
   MAX_CONNECTIONS: 'maxConnections',
   MAX_CONNECTIONS_PER_IP: 'maxConnectionsPerIp',
+  ROOM_LIST_LIMIT: 'roomListLimit',
+  ROOM_CREATES_PER_IP_PER_HOUR: 'roomCreatesPerIpPerHour',
+  EMPTY_ROOM_TTL_MS: 'emptyRoomTtlMs',
+  ROOM_LIST_BYTES_PER_SEC: 'roomListBytesPerSec',
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 

@@ -141,7 +141,8 @@ server with, for example, RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
 MAX_PENDING_REQUESTS=10000 RATE_LIMIT_PER_IP_PER_SEC=1000000
 RATE_LIMIT_PER_IP_BURST=1000000 MAX_CONNECTIONS_PER_IP=1000000 (every bench
 client is 127.0.0.1), or sends come back as RATE_LIMITED errors (counted
-under errors).
+under errors). It also allows 30 new rooms per client address per hour: runs
+that create fresh rooms from one address need ROOM_CREATES_PER_IP_PER_HOUR=1000000.
 
 Examples
   node packages/bench/dist/baseline-server.js --port 8080 &

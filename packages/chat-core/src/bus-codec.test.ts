@@ -21,6 +21,7 @@ describe('bus codec', () => {
       { kind: 'message', message: message('😀 "quoted" \\ \u0001 \u2028'), room },
       { kind: 'message', message: { ...message('waves'), type: 'emote' }, room: { ...room, lastMessageTs: null } },
       { kind: 'room', room },
+      { kind: 'room_removed', roomId: 'r' },
       { kind: 'resync' },
     ];
     for (const event of events) expect(decodeBusEvent(encodeBusEvent('inst', event))).toEqual({ instanceId: 'inst', event });
@@ -30,10 +31,12 @@ describe('bus codec', () => {
     expect(JSON.parse(encodeBusEvent('x', { kind: 'message', message: message('t'), room }))).toEqual({ i: 'x', k: 'message', message: message('t'), room });
     expect(encodeBusEvent('x', { kind: 'room', room })).toBe(JSON.stringify({ i: 'x', k: 'room', room }));
     expect(encodeBusEvent('x', { kind: 'resync' })).toBe('{"i":"x","k":"resync"}');
+    expect(encodeBusEvent('x', { kind: 'room_removed', roomId: 'r' })).toBe('{"i":"x","k":"room_removed","roomId":"r"}');
   });
 
   test('anything else is refused, extra fields are dropped', () => {
     for (const bad of [undefined, '', 'not json', 'null', '[]', '"str"', '{"k":"room","room":{}}', '{"i":1,"k":"resync"}', '{"i":"x","k":"nope"}',
+      '{"i":"x","k":"room_removed"}', '{"i":"x","k":"room_removed","roomId":7}',
       '{"i":"x","k":"message","message":{}}',
       JSON.stringify({ i: 'x', k: 'room', room: { ...room, lastMessageTs: undefined } }),
       JSON.stringify({ i: 'x', k: 'room', room: { ...room, createdAt: 2 ** 53 } }),

@@ -8,7 +8,8 @@
  * during a rolling upgrade: a JSON object with `i` the sending instance and
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
- * `{"i":…,"k":"resync"}`.
+ * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`. An
+ * instance of an older release drops a kind it does not know.
  */
 import type { BusEvent } from './ports/bus';
 import type { MessageRecord, RoomRecord } from './ports/store';
@@ -27,6 +28,8 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
       return JSON.stringify({ i: instanceId, k: 'message', message: event.message, room: event.room });
     case 'room':
       return JSON.stringify({ i: instanceId, k: 'room', room: event.room });
+    case 'room_removed':
+      return JSON.stringify({ i: instanceId, k: 'room_removed', roomId: event.roomId });
     case 'resync':
       return JSON.stringify({ i: instanceId, k: 'resync' });
   }
@@ -98,6 +101,8 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       const room = readRoomRecord(x.room);
       return room ? { instanceId, event: { kind: 'room', room } } : undefined;
     }
+    case 'room_removed':
+      return typeof x.roomId === 'string' ? { instanceId, event: { kind: 'room_removed', roomId: x.roomId } } : undefined;
     case 'resync':
       return { instanceId, event: { kind: 'resync' } };
     default:

@@ -15,7 +15,8 @@ export interface BusRouterDeps {
 
 /**
  * What this instance does with each bus event (its own included): a stored
- * message goes to the room's feed, a room to the directory, and a `resync`
+ * message goes to the room's feed, a room to the directory (a removed one
+ * out of it), and a `resync`
  * reloads both from the store, the source of truth.
  */
 export function createBusRouter({ store, guard, directory, feed, log }: BusRouterDeps): (event: BusEvent) => void {
@@ -27,6 +28,9 @@ export function createBusRouter({ store, guard, directory, feed, log }: BusRoute
         return;
       case 'room':
         directory.upsert(event.room);
+        return;
+      case 'room_removed':
+        directory.remove(event.roomId);
         return;
       case 'resync':
         guard('listRooms', () => store.listRooms()).then(

@@ -20,13 +20,16 @@ import { createDecoder } from './protocol/decode';
 import type { WireRoom } from './protocol/frames';
 import type { RequestContext } from './request-context';
 import type { RequestJob } from './request-spec';
+import { createRoomCreateQuota } from './room-create-quota';
 import { createRoomDirectory } from './room-directory';
+import { createRoomListPusher } from './room-list-pusher';
+import { searchRooms, type RoomPage, type RoomQuery } from './room-search';
+import { startEmptyRoomSweep } from './empty-room-sweep';
 import { createRoomFeed } from './room-feed';
 import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
 import { sendError } from './session-frames';
 import { createStoreGuard } from './store-guard';
-import { ROOM_LIST_TOPIC } from './wire';
 
 export interface ChatServerDeps {
   readonly store: ChatStore;
@@ -60,8 +63,10 @@ export interface ChatServer {
   open(connection: Connection): ConnectionEvents;
   /** Loads the room list and starts timers and the bus subscription. Call once before `open`. */
   start(): Promise<void>;
-  /** The room list as `/api/rooms` and `room_list` show it. */
+  /** The room list as `room_list` shows it (at most `roomListLimit` rooms). */
   rooms(): WireRoom[];
+  /** One page of every room, as `GET /api/rooms` answers it (see room-search.ts). */
+  searchRooms(query: RoomQuery): RoomPage;
   /** Resolves when the store answers within the store timeout. */
   check(): Promise<void>;
   readonly connectionCount: number;
@@ -86,10 +91,12 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const acceptsOrigin = createOriginPolicy(options.allowedOrigins);
   const decoder = createDecoder(limits);
   const guard = createStoreGuard(clock, limits.storeTimeoutMs, log);
-  const directory = createRoomDirectory(fanout, clock, limits.roomListIntervalMs);
+  const directory = createRoomDirectory(limits.roomListLimit);
+  const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });
+  const roomCreates = createRoomCreateQuota(limits.roomCreatesPerIpPerHour);
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
   const rooms = createRoomMembership({ store, guard, directory, feed });
-  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms };
+  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms, roomLists, roomCreates };
   const addresses = createAddressBook(limits);
   const admit = createConnectionAdmission(addresses, clock, log, limits);
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
@@ -140,7 +147,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     addresses.detach(s.address, clock.now());
     s.requests.close();
     rooms.leave(s);
-    fanout.unsubscribe(s.connection, ROOM_LIST_TOPIC);
+    roomLists.remove(s.connection);
     sessions.delete(s);
     log('info', 'disconnect', {
       connId: s.id,
@@ -162,7 +169,10 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     async start() {
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
       stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
-      directory.start();
+      roomLists.start();
+      const occupied = () => [...sessions].flatMap((s) => (s.roomId === undefined ? [] : [s.roomId]));
+      const sweep = { store, guard, bus, directory, clock, log, ttlMs: limits.emptyRoomTtlMs, occupied };
+      stops.push(startEmptyRoomSweep(sweep, () => roomCreates.prune(clock.now())));
       stops.push(clock.every(limits.heartbeatMs, () => sweepHeartbeats(sessions, log, onClosed)));
       stops.push(clock.every(ADDRESS_SWEEP_MS, () => addresses.sweep(clock.now())));
     },
@@ -187,13 +197,15 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     rooms: () => directory.list(),
 
+    searchRooms: (query) => searchRooms(directory.sorted(), query),
+
     check: () => guard('check', () => store.check()),
 
     close(code = CloseCode.GOING_AWAY, reason = 'server shutting down') {
       if (closed) return;
       closed = true;
       for (const stop of stops.splice(0)) stop();
-      directory.close();
+      roomLists.close();
       feed.close();
       for (const s of [...sessions]) {
         s.connection.close(code, reason);

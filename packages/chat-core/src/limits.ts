@@ -61,6 +61,14 @@ const limitsSchema = v.strictObject({
   maxConnections: positiveInt(10_000_000),
   /** Open WebSockets from one client address at most; upgrades beyond get HTTP 429. Default 50. */
   maxConnectionsPerIp: positiveInt(10_000_000),
+  /** Most rooms a `room_list` frame or `welcome.rooms` carries, most recently active first (`GET /api/rooms` pages through all). Default 200. */
+  roomListLimit: positiveInt(100_000),
+  /** New rooms one client address may create per hour (a token bucket of this size, refilled over the hour); re-creating an existing room is free. Default 30. */
+  roomCreatesPerIpPerHour: positiveInt(1_000_000_000),
+  /** A room that never received a message is removed this many ms after its creation (checked every ttl/24, between 1 s and 1 h). Default 86400000 (one day). */
+  emptyRoomTtlMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(10 * 365 * 86_400_000)),
+  /** Room-list bytes per second per client: after a push of N bytes, that client's next push waits at least N / this many seconds. Default 65536. */
+  roomListBytesPerSec: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(1024 * 1024 * 1024)),
 });
 
 export type Limits = Readonly<v.InferOutput<typeof limitsSchema>>;
@@ -89,6 +97,10 @@ export const defaultLimits: Limits = Object.freeze({
   helloTimeoutMs: 10_000,
   maxConnections: 20_000,
   maxConnectionsPerIp: 50,
+  roomListLimit: 200,
+  roomCreatesPerIpPerHour: 30,
+  emptyRoomTtlMs: 86_400_000,
+  roomListBytesPerSec: 65_536,
 });
 
 /** `maxPendingRequests` when not overridden: a whole burst fits without pausing. */

@@ -4,8 +4,10 @@ import type { Clock } from './ports/clock';
 import type { Fanout } from './ports/fanout';
 import type { Ids } from './ports/ids';
 import type { ChatStore } from './ports/store';
+import type { RoomCreateQuota } from './room-create-quota';
 import type { RoomDirectory } from './room-directory';
 import type { RoomFeed } from './room-feed';
+import type { RoomListPusher } from './room-list-pusher';
 import type { RoomMembership } from './room-membership';
 import type { StoreGuard } from './store-guard';
 
@@ -22,4 +24,8 @@ export interface RequestContext {
   readonly directory: RoomDirectory;
   readonly feed: RoomFeed;
   readonly rooms: RoomMembership;
+  /** Who holds which room-list version; answers that carry a list report to it. */
+  readonly roomLists: RoomListPusher;
+  /** New rooms per client address per hour. */
+  readonly roomCreates: RoomCreateQuota;
 }

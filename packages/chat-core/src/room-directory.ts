@@ -1,42 +1,67 @@
-import type { Cancel, Clock } from './ports/clock';
-import type { Fanout } from './ports/fanout';
+import { utf8Length } from './edge/http-answer';
 import type { RoomRecord } from './ports/store';
 import type { WireRoom } from './protocol/frames';
-import { ROOM_LIST_TOPIC, toWireRoom } from './wire';
+import { toWireRoom } from './wire';
 
+/** One version of the `room_list` frame, serialised once and sent as the same string to everyone. */
+export interface RoomListFrame {
+  /** The directory's `version` it was built from. */
+  readonly version: number;
+  readonly text: string;
+  /** `text`'s length in UTF-8, what the per-client byte bound counts. */
+  readonly bytes: number;
+}
+
+/**
+ * This instance's view of every room: what `room_list`, `welcome.rooms` and
+ * `GET /api/rooms` show. Pure data: pushing it to clients is
+ * room-list-pusher.ts's job, removing old rooms empty-room-sweep.ts's.
+ */
 export interface RoomDirectory {
   get(id: string): RoomRecord | undefined;
   /** Records a room's metadata; older news (a lower count) never overwrites newer. */
   upsert(room: RoomRecord): void;
-  /** Replaces everything (start-up, resync). */
+  /** Upserts every room of a fresh read from the store (start-up, resync). */
   replaceAll(rooms: readonly RoomRecord[]): void;
-  /** Rooms as sent on the wire, most recently active first. */
+  /** Forgets a room; false when it was not known. */
+  remove(id: string): boolean;
+  /** Bumped by every change; a client holding a list of an older version is due a push. */
+  readonly version: number;
+  readonly size: number;
+  /** Every room, most recently active first (activity = lastMessageTs ?? createdAt, ties by id); cached per version. */
+  sorted(): readonly RoomRecord[];
+  /** The first `roomListLimit` rooms of `sorted()`, as on the wire. */
   list(): WireRoom[];
-  /** The current `room_list` frame, serialised once per change. */
-  listFrame(): string;
-  /** Starts pushing `room_list` to the room-list topic at most once per interval, only after a change. */
-  start(): void;
-  close(): void;
+  /** The `room_list` frame of `list()`, serialised once per version. */
+  listFrame(): RoomListFrame;
+  /** Ids of rooms without a message created before `createdBefore` (ms since the epoch). */
+  emptyCreatedBefore(createdBefore: number): string[];
 }
 
-const activity = (r: RoomRecord) => r.lastMessageTs ?? r.createdAt;
+/** Where a room sorts: most recent activity first. */
+export const activityOf = (r: RoomRecord): number => r.lastMessageTs ?? r.createdAt;
+
+/** The list order: activity descending, then id ascending; a total order, since ids are unique. */
+export function compareRooms(a: RoomRecord, b: RoomRecord): number {
+  return activityOf(b) - activityOf(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
 
 /**
- * The room list every client sees. Message activity only marks it dirty; a
- * ticker pushes one frame per interval to all clients, so the cost of
- * metadata is O(clients) per second, not O(clients) per chat message.
+ * A directory whose lists carry at most `roomListLimit` rooms: the seed sends
+ * all of them, which at 8,000 rooms made every list 1.28 MiB (issue #10).
  */
-export function createRoomDirectory(fanout: Fanout, clock: Clock, intervalMs: number): RoomDirectory {
+export function createRoomDirectory(roomListLimit: number): RoomDirectory {
   const rooms = new Map<string, RoomRecord>();
+  let version = 0;
+  let cachedSorted: RoomRecord[] | undefined;
   let cachedList: WireRoom[] | undefined;
-  let cachedFrame: string | undefined;
-  let dirty = false;
-  let stopTicker: Cancel | undefined;
+  let cachedFrame: RoomListFrame | undefined;
 
   const changed = () => {
+    version++;
+    cachedSorted = undefined;
     cachedList = undefined;
     cachedFrame = undefined;
-    dirty = true;
   };
 
   const dir: RoomDirectory = {
@@ -51,26 +76,36 @@ export function createRoomDirectory(fanout: Fanout, clock: Clock, intervalMs: nu
     replaceAll(list) {
       for (const r of list) dir.upsert(r);
     },
+    remove(id) {
+      if (!rooms.delete(id)) return false;
+      changed();
+      return true;
+    },
+    get version() {
+      return version;
+    },
+    get size() {
+      return rooms.size;
+    },
+    sorted() {
+      cachedSorted ??= [...rooms.values()].sort(compareRooms);
+      return cachedSorted;
+    },
     list() {
-      cachedList ??= [...rooms.values()]
-        .sort((a, b) => activity(b) - activity(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .map(toWireRoom);
+      cachedList ??= dir.sorted().slice(0, roomListLimit).map(toWireRoom);
       return cachedList;
     },
     listFrame() {
-      cachedFrame ??= JSON.stringify({ type: 'room_list', rooms: dir.list() });
+      if (!cachedFrame) {
+        const text = JSON.stringify({ type: 'room_list', rooms: dir.list() });
+        cachedFrame = { version, text, bytes: utf8Length(text) };
+      }
       return cachedFrame;
     },
-    start() {
-      stopTicker ??= clock.every(intervalMs, () => {
-        if (!dirty) return;
-        dirty = false;
-        fanout.publish(ROOM_LIST_TOPIC, dir.listFrame());
-      });
-    },
-    close() {
-      stopTicker?.();
-      stopTicker = undefined;
+    emptyCreatedBefore(createdBefore) {
+      const ids: string[] = [];
+      for (const r of rooms.values()) if (r.messageCount === 0 && r.createdAt < createdBefore) ids.push(r.id);
+      return ids;
     },
   };
   return dir;

@@ -115,6 +115,8 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       if (!existing) throw new Error(`room "${room.id}" conflicted on insert but cannot be read`);
       return { room: toRoom(existing), created: false };
     },
+    removeEmptyRooms: async (createdBefore, keep) =>
+      (await query<{ id: string }>(sql.removeEmptyRooms, [createdBefore, keep])).map((r) => r.id),
     appendMessage(message) {
       if (closed) return Promise.reject(new Error('Postgres store is closed'));
       return batcher.enqueue(message);

@@ -48,6 +48,13 @@ export function statementsFor(schema: string) {
     /** Returns the row only when this call inserted it. */
     insertRoom: `INSERT INTO ${s}.rooms (id, name, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (id) DO NOTHING RETURNING ${ROOM_COLUMNS}`,
+    /**
+     * Empty rooms past their TTL, except the ids in $2. Under READ COMMITTED
+     * a row an append has locked is re-checked once that append commits, so
+     * it is skipped (its count moved); an append waiting on a row this
+     * deleted finds no room and inserts nothing.
+     */
+    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
     /** Newest first; the store reverses the (at most `limit`) rows. Both reads scan messages_room_seq. */
     recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
     messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,

@@ -258,6 +258,9 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
         if (row === undefined) throw new Error(`room "${room.id}" vanished right after insert`);
         return { room: toRoom(row), created };
       }),
+    // Synchronous, so it runs between append batches, never inside one.
+    removeEmptyRooms: (createdBefore, keep) =>
+      run(() => stmts.removeEmptyRooms.all(createdBefore, JSON.stringify(keep)).map((r) => r.id)),
     appendMessage: (message) => {
       if (closed) return Promise.reject(new Error('SQLite store is closed'));
       return queue.enqueue(message);

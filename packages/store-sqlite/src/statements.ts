@@ -40,6 +40,13 @@ export function prepareStatements(db: Database) {
     insertRoom: db.prepare(
       'INSERT INTO rooms (id, name, created_at) VALUES (@id, @name, @createdAt) ON CONFLICT (id) DO NOTHING',
     ) as Statement<[{ id: string; name: string; createdAt: number }]>,
+    // Empty rooms past their TTL, except the JSON array of ids in ?3. Rooms
+    // with messages never match (message_count is written in the append's
+    // transaction), and one statement is atomic against appends.
+    removeEmptyRooms: db.prepare(
+      `DELETE FROM rooms WHERE message_count = 0 AND created_at < ? AND id NOT IN (SELECT value FROM json_each(?))
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE messages.room_id = rooms.id) RETURNING id`,
+    ) as Statement<[number, string], { id: string }>,
     // A batch's room writes, once per room per group commit (see sqlite-store.ts).
     setRoomTally: db.prepare('UPDATE rooms SET message_count = ?, last_message_ts = ? WHERE id = ?') as Statement<
       [number, number | null, string]

@@ -52,7 +52,13 @@ function messageEvent(roomId: string, seq: number, text: string): BusEvent {
 
 /** Which event this is, for counting; resyncs are allowed any time and not counted. */
 const keyOf = (e: BusEvent): string | undefined =>
-  e.kind === 'room' ? `room:${e.room.id}` : e.kind === 'message' ? `message:${e.message.id}` : undefined;
+  e.kind === 'room'
+    ? `room:${e.room.id}`
+    : e.kind === 'message'
+      ? `message:${e.message.id}`
+      : e.kind === 'room_removed'
+        ? `room_removed:${e.roomId}`
+        : undefined;
 
 const countOf = (events: readonly BusEvent[], key: string) => events.filter((e) => keyOf(e) === key).length;
 
@@ -137,6 +143,14 @@ export function describeBusContract(name: string, harness: () => Promise<BusHarn
       expect(got).toEqual([event]);
     });
 
+    test('a room_removed event reaches local subscribers unchanged', async () => {
+      const bus = await open('a');
+      const got = record(bus);
+      const event: BusEvent = { kind: 'room_removed', roomId: 'gone-room' };
+      bus.publish(event);
+      expect(got).toEqual([event]);
+    });
+
     test('close is idempotent', async () => {
       const bus = await open('a');
       if (!bus.close) return;
@@ -188,6 +202,19 @@ export function describeBusContract(name: string, harness: () => Promise<BusHarn
       a.publish(tricky);
       await waitFor('B to hear both messages', () => gotB.filter(keyOf).length >= 2, timeoutMs);
       expect(gotB.filter(keyOf)).toEqual([wide, tricky]);
+    });
+
+    test('a room_removed event reaches other instances exactly once, after the room it removes', async () => {
+      const a = await open('a');
+      const b = await open('b');
+      const gotA = record(a);
+      const gotB = record(b);
+      a.publish(roomEvent('short-lived'));
+      a.publish({ kind: 'room_removed', roomId: 'short-lived' });
+      await waitFor('B to hear the removal', () => countOf(gotB, 'room_removed:short-lived') > 0, timeoutMs);
+      await settle(a, gotA, b, gotB);
+      expect(gotB.filter((e) => keyOf(e)?.endsWith(':short-lived'))).toEqual([roomEvent('short-lived'), { kind: 'room_removed', roomId: 'short-lived' }]);
+      expect(countOf(gotA, 'room_removed:short-lived')).toBe(1);
     });
 
     test('bursts from both sides arrive complete, each event once', async () => {

@@ -20,6 +20,7 @@ describeStoreContract('memory', async () => {
         listRooms: live(() => backing.listRooms()),
         getRoom: live((id) => backing.getRoom(id)),
         createRoom: live((room) => backing.createRoom(room)),
+        removeEmptyRooms: live((createdBefore, keep) => backing.removeEmptyRooms(createdBefore, keep)),
         appendMessage: live((m) => backing.appendMessage(m)),
         recentMessages: live((roomId, limit) => backing.recentMessages(roomId, limit)),
         messagesAfter: live((roomId, afterSeq, limit) => backing.messagesAfter(roomId, afterSeq, limit)),

@@ -36,6 +36,18 @@ export function createMemoryStore(): MemoryStore {
       messages.set(room.id, []);
       return { room: created, created: true };
     },
+    async removeEmptyRooms(createdBefore, keep) {
+      await gate();
+      const kept = new Set(keep);
+      const removed: string[] = [];
+      for (const r of rooms.values()) {
+        if (r.messageCount !== 0 || r.createdAt >= createdBefore || kept.has(r.id)) continue;
+        rooms.delete(r.id);
+        messages.delete(r.id);
+        removed.push(r.id);
+      }
+      return removed;
+    },
     async appendMessage(m) {
       await gate();
       const room = rooms.get(m.roomId);

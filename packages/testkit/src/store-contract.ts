@@ -138,6 +138,45 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       expect((await store.getRoom('c'))!.messageCount).toBe(200);
     });
 
+    test('removeEmptyRooms removes exactly the empty rooms created before the cutoff, except those kept, once', async () => {
+      await store.createRoom({ id: 'old-empty', name: 'a', createdAt: 100 });
+      await store.createRoom({ id: 'old-kept', name: 'b', createdAt: 100 });
+      await store.createRoom({ id: 'old-busy', name: 'c', createdAt: 100 });
+      await store.createRoom({ id: 'at-cutoff', name: 'd', createdAt: 1000 });
+      await store.createRoom({ id: 'young', name: 'e', createdAt: 5000 });
+      await store.appendMessage(newMessage('old-busy'));
+      expect(await store.removeEmptyRooms(1000, ['old-kept', 'not-a-room'])).toEqual(['old-empty']);
+      expect(await store.getRoom('old-empty')).toBeUndefined();
+      expect((await store.listRooms()).map((r) => r.id).sort()).toEqual(['at-cutoff', 'old-busy', 'old-kept', 'young']);
+      // Idempotent: nothing left to report.
+      expect(await store.removeEmptyRooms(1000, ['old-kept'])).toEqual([]);
+      await expect(store.appendMessage(newMessage('old-empty'))).rejects.toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+      expect((await store.removeEmptyRooms(10_000, [])).sort()).toEqual(['at-cutoff', 'old-kept', 'young']);
+      expect((await store.listRooms()).map((r) => r.id)).toEqual(['old-busy']);
+      // The id is free again: creating it makes a new, empty room.
+      const again = await store.createRoom({ id: 'old-empty', name: 'again', createdAt: 20_000 });
+      expect(again).toEqual({ created: true, room: { id: 'old-empty', name: 'again', createdAt: 20_000, messageCount: 0, lastMessageTs: null } });
+    });
+
+    test('a first append racing removeEmptyRooms either wins (the room stays) or gets ROOM_NOT_FOUND (the room is gone)', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+      for (const id of ids) await store.createRoom({ id, name: id, createdAt: 1 });
+      const appends = ids.map((id) => store.appendMessage(newMessage(id)).then(() => 'stored' as const, (e: { code?: string }) => e.code));
+      const removed = new Set(await store.removeEmptyRooms(2, []));
+      const outcomes = await Promise.all(appends);
+      for (const [i, id] of ids.entries()) {
+        const room = await store.getRoom(id);
+        if (removed.has(id)) {
+          expect(outcomes[i]).toBe(ErrorCode.ROOM_NOT_FOUND);
+          expect(room).toBeUndefined();
+        } else {
+          expect(outcomes[i]).toBe('stored');
+          expect(room).toMatchObject({ messageCount: 1 });
+          expect(await store.recentMessages(id, 5)).toHaveLength(1);
+        }
+      }
+    });
+
     test('reopening keeps rooms, messages, order and counts', async () => {
       await store.createRoom({ id: 'keep', name: 'Keep', createdAt: 42 });
       for (let i = 1; i <= 5; i++) await store.appendMessage(newMessage('keep', { text: `k${i}`, ts: 100 + i }));

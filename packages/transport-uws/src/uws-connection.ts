@@ -17,9 +17,11 @@ export function edgeRequest(res: HttpResponse, req: HttpRequest): EdgeRequest {
   const headers = new Map<string, string[]>();
   // getHeader answers only the first of repeated headers; the handshake rule counts them all.
   req.forEach((name, value) => headers.set(name, [...(headers.get(name) ?? []), value]));
+  // getUrl() stops before the '?'; the edge wants the query too, as node:http gives it (/api/rooms pages by it).
+  const query = req.getQuery();
   return {
     method: req.getCaseSensitiveMethod(),
-    url: req.getUrl(),
+    url: query ? `${req.getUrl()}?${query}` : req.getUrl(),
     header: (name) => headers.get(name) ?? [],
     socketAddress: Buffer.from(res.getRemoteAddressAsText()).toString('utf8'),
   };

@@ -11,6 +11,7 @@ import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
 import { describePipeliningEndToEnd } from './e2e-pipelining';
 import { describeProtocolEndToEnd } from './e2e-protocol';
+import { describeRoomListsEndToEnd } from './e2e-room-lists';
 import type { EndToEndContext } from './end-to-end-context';
 
 /**
@@ -53,5 +54,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describeDurabilityEndToEnd(ctx);
     describePipeliningEndToEnd(ctx);
     describeAbuseEndToEnd(ctx);
+    describeRoomListsEndToEnd(ctx);
   });
 }

@@ -35,7 +35,8 @@ export const roomsOfRun = (rooms: readonly Frame[], prefix: string): Frame[] =>
 
 /** The rooms `/api/rooms` of `app` lists whose id starts with `prefix`, sorted by id. */
 export async function apiRooms(app: ListeningApp, prefix: string): Promise<Frame[]> {
-  const reply = await httpGet(`${app.httpUrl}/api/rooms`);
+  // Pages hold at most 200 rooms and the schema is shared with other runs: ask for this run's only.
+  const reply = await httpGet(`${app.httpUrl}/api/rooms?limit=200&q=${encodeURIComponent(prefix)}`);
   if (reply.status !== 200) throw new Error(`/api/rooms answered ${reply.status}`);
   return roomsOfRun((JSON.parse(reply.body) as { rooms: Frame[] }).rooms, prefix);
 }

@@ -38,6 +38,8 @@ export const DEFAULT_SERVER_ENV: Record<string, string> = {
   RATE_LIMIT_PER_IP_PER_SEC: '1000000',
   RATE_LIMIT_PER_IP_BURST: '1000000',
   MAX_CONNECTIONS_PER_IP: '1000000',
+  // Every run creates its rooms from 127.0.0.1; many runs in an hour would exhaust the default 30.
+  ROOM_CREATES_PER_IP_PER_HOUR: '1000000',
 };
 
 export const SUITE_HELP = `rgchat bench suite: the bare uWebSockets.js baseline and each server under test,
@@ -54,8 +56,9 @@ Usage: node packages/bench/dist/run-suite.js --server-cmd "<command>" [options] 
                          RATE_LIMIT_PER_SEC=1000000 RATE_LIMIT_BURST=1000000
                          MAX_PENDING_REQUESTS=10000 RATE_LIMIT_PER_IP_PER_SEC=1000000
                          RATE_LIMIT_PER_IP_BURST=1000000 MAX_CONNECTIONS_PER_IP=1000000
-                         so rgchat's per-connection and per-address limits (meant for
-                         one human each) do not refuse the bench's senders
+                         ROOM_CREATES_PER_IP_PER_HOUR=1000000 so rgchat's per-connection
+                         and per-address limits (meant for one human each) do not
+                         refuse the bench's senders
   --url <ws-url>         where the servers listen (default ws://127.0.0.1:8080/); the
                          baseline is started on the same host and port
   --server-cpu <list>    taskset CPU list for the servers (default 1)

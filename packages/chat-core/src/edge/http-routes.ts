@@ -1,4 +1,5 @@
 import type { ChatServer } from '../chat-server';
+import { parseRoomQuery } from '../room-search';
 
 export interface HttpReply {
   readonly status: number;
@@ -15,14 +16,20 @@ const json = (status: number, value: unknown): HttpReply => ({
 /**
  * The plain-HTTP side, written once for every transport: `GET /healthz`
  * (200 when the store answers in time, 503 otherwise) and `GET /api/rooms`
- * (the live room list). Anything else is 404, or 405 for a known path with
- * another method. `url` may carry a query string, which is ignored.
+ * (one page of the live room list: `limit` 1..200, default 50; `cursor`, the
+ * previous page's `nextCursor`; `q`, a case-insensitive substring of id or
+ * name; a bad one is 400 `{"error":"INVALID_REQUEST"}`). Anything else is
+ * 404, or 405 for a known path with another method.
  */
 export async function handleHttp(chat: ChatServer, method: string, url: string): Promise<HttpReply> {
-  const path = url.split('?', 1)[0];
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
   if (path !== '/healthz' && path !== '/api/rooms') return json(404, { error: 'not found' });
   if (method !== 'GET' && method !== 'HEAD') return json(405, { error: 'method not allowed' });
-  if (path === '/api/rooms') return json(200, { rooms: chat.rooms() });
+  if (path === '/api/rooms') {
+    const query = parseRoomQuery(queryAt < 0 ? '' : url.slice(queryAt + 1));
+    return query ? json(200, chat.searchRooms(query)) : json(400, { error: 'INVALID_REQUEST' });
+  }
   try {
     await chat.check();
     return json(200, { status: 'ok', connections: chat.connectionCount });

@@ -7,7 +7,7 @@ import type { EdgeRequest } from './upgrade-request';
 function fakeChat(overrides: { check?: () => Promise<void>; admit?: (address: string) => Admission } = {}): ChatServer {
   return {
     acceptsOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
-    rooms: () => [{ id: 'café', name: 'Café' }],
+    searchRooms: () => ({ rooms: [{ id: 'café', name: 'Café' }] }),
     check: overrides.check ?? (() => Promise.resolve()),
     connectionCount: 2,
     admit: overrides.admit ?? (() => 'ok'),
@@ -43,7 +43,7 @@ describe('createTransportEdge', () => {
 
   test('a failing route is a logged 500 that closes the connection, never a rejection', async () => {
     const logs: Array<[LogLevel, string]> = [];
-    const chat = { ...fakeChat(), rooms: () => { throw new Error('boom'); } } as unknown as ChatServer;
+    const chat = { ...fakeChat(), searchRooms: () => { throw new Error('boom'); } } as unknown as ChatServer;
     const edge = createTransportEdge(chat, { log: (level, msg) => void logs.push([level, msg]) });
     expect(await edge.http('GET', '/api/rooms')).toMatchObject({ status: 500, statusText: 'Internal Server Error', closeConnection: true });
     expect(logs).toEqual([['error', 'http route failed']]);

@@ -5,6 +5,8 @@ export type BusEvent =
   | { readonly kind: 'message'; readonly message: MessageRecord; readonly room: RoomRecord }
   /** A room was created. */
   | { readonly kind: 'room'; readonly room: RoomRecord }
+  /** An empty room was removed from the store (see `RoomStore.removeEmptyRooms`). */
+  | { readonly kind: 'room_removed'; readonly roomId: string }
   /**
    * The bus may have missed events (e.g. its connection was re-established):
    * subscribers re-read what they hold from the store. The store, not the

@@ -44,6 +44,14 @@ export interface RoomStore {
   getRoom(id: string): Promise<RoomRecord | undefined>;
   /** Creates the room unless one with this id exists (then returns it untouched). */
   createRoom(room: { id: string; name: string; createdAt: number }): Promise<{ room: RoomRecord; created: boolean }>;
+  /**
+   * Removes every room that never received a message and was created before
+   * `createdBefore` (ms since the epoch), except those in `keep`; resolves
+   * with the removed ids. Atomic per room: an `appendMessage` racing the
+   * removal either stores its message first (and the room stays) or rejects
+   * with ROOM_NOT_FOUND. Idempotent: a room already gone is not reported.
+   */
+  removeEmptyRooms(createdBefore: number, keep: readonly string[]): Promise<string[]>;
 }
 
 /** Messages: append-only per room, read by position. */

@@ -7,7 +7,6 @@ import type { RequestContext } from '../request-context';
 import type { RequestSpec } from '../request-spec';
 import { guestName, type Session } from '../session';
 import { selfOf, sendFrame } from '../session-frames';
-import { ROOM_LIST_TOPIC } from '../wire';
 
 /** Longest `sessionId` kept; longer ones are cut. */
 const MAX_SESSION_ID = 128;
@@ -20,7 +19,13 @@ export interface HelloRequest {
   readonly resumeRoomId: string | undefined;
 }
 
+/**
+ * `welcome` carries the directory's current list (at most `roomListLimit`
+ * rooms); from then on the client gets `room_list` pushes when it changes.
+ */
 function welcome(ctx: RequestContext, s: Session, activeRoomId: string | undefined): void {
+  if (s.closed) return;
+  ctx.roomLists.delivered(s.connection, ctx.directory.listFrame());
   sendFrame(s, {
     type: 'welcome',
     protocol: PROTOCOL,
@@ -73,10 +78,7 @@ export const hello: RequestSpec<HelloRequest> = {
   handle(ctx, s, r) {
     s.profile = { name: r.name ?? guestName(ctx.ids), avatarId: r.avatarId ?? s.profile.avatarId };
     if (r.sessionId !== undefined) s.sessionId = r.sessionId;
-    if (!s.greeted) {
-      s.greeted = true;
-      ctx.fanout.subscribe(s.connection, ROOM_LIST_TOPIC);
-    }
+    s.greeted = true;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, s.roomId);
     return resume(ctx, s, r.resumeRoomId);
   },
