@@ -29,7 +29,7 @@ const closeCodesOf = (closeCodes: Record<string, number>) => Object.keys(closeCo
 export function describeAttackProbes(transport: 'ws' | 'uws', env: Readonly<Record<string, string>>, figures: Figures): void {
   test('finding 1: a fragment flood from 200 connections adds < 64 MiB of RSS; flooders are closed (ws: 1008/1009)', async () => {
     const app = await startBatteryApp(env);
-    const r = await probeUnderAttack(app, { name: 'fragment-flood', round: fragmentFlood, attackers: 200, durationMs: 2500 }, figures);
+    const r = await probeUnderAttack(app, { name: 'fragment-flood', round: fragmentFlood, attackers: 200, durationMs: 2000 }, figures);
     expectServerHeld(r);
     // Bounded, a flooder holds at most a few KiB of fragments (ws: maxFragments)
     // or one max payload (64 KiB, uWS) plus its socket's buffers: 200 of them
@@ -45,7 +45,7 @@ export function describeAttackProbes(transport: 'ws' | 'uws', env: Readonly<Reco
 
   test('finding 2: junk frames (bad JSON, 1 KiB unknown types) get their senders closed with 1008 and logged; errors stay few', async () => {
     const app = await startBatteryApp(env);
-    const r = await probeUnderAttack(app, { name: 'junk-frames', round: junkFrames, attackers: 4, durationMs: 2500 }, figures);
+    const r = await probeUnderAttack(app, { name: 'junk-frames', round: junkFrames, attackers: 4, durationMs: 2000 }, figures);
     expectServerHeld(r);
     expect(r.stats.openAtEnd).toBe(0);
     expect(r.stats.closedByServer).toBeGreaterThanOrEqual(4);
@@ -94,7 +94,7 @@ export function describeAttackProbes(transport: 'ws' | 'uws', env: Readonly<Reco
   test('finding 4: join amplification (20 connections joining two 500-message rooms at 9/s each) is throttled to < 4 MiB/s of answers', async () => {
     const fullRooms = ['full-0', 'full-1'];
     const app = await startBatteryApp(env, seedRooms({ fullRooms }));
-    const durationMs = 2500;
+    const durationMs = 2000;
     const r = await probeUnderAttack(app, { name: 'join-amplify', round: pacedJoins, attackers: 20, durationMs, fullRooms }, figures);
     expectServerHeld(r);
     // Each join answers ~215 KB; paid in proportion (COST_BYTES_PER_TOKEN) from
@@ -108,7 +108,7 @@ export function describeAttackProbes(transport: 'ws' | 'uws', env: Readonly<Reco
 
   test('finding 7: sockets that never say hello are closed with 1008 after HELLO_TIMEOUT_MS', async () => {
     const app = await startBatteryApp(env);
-    const r = await probeUnderAttack(app, { name: 'ungreeted', round: ungreeted, attackers: 20, durationMs: 3500 }, figures);
+    const r = await probeUnderAttack(app, { name: 'ungreeted', round: ungreeted, attackers: 20, durationMs: 3000 }, figures);
     expectServerHeld(r);
     expect(r.stats.closedByServer).toBeGreaterThanOrEqual(20);
     expect(closeCodesOf(r.stats.closeCodes)).toEqual(['1008']);

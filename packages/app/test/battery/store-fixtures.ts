@@ -48,11 +48,11 @@ export function sqliteFixture(): StoreFixture {
   };
 }
 
-/** Postgres through a stall proxy: the connection hangs 7 s (past the 5 s store timeout), then the writes sent meanwhile arrive. */
+/** Postgres through a stall proxy: the connection hangs 6.5 s (past the 5 s store timeout), then the writes sent meanwhile arrive. */
 export function postgresFixture(): StoreFixture {
   const schema = freshSchema();
   let proxy: StallProxy | undefined;
-  const faultMs = 7000;
+  const faultMs = 6500;
   return {
     label: 'postgres',
     env() {
