@@ -5,3 +5,11 @@ export { formatHuman, formatJsonLine, parseJsonLine, JSON_PREFIX, type BenchRepo
 export { startBaselineServer, type BaselineOptions, type BaselineServer } from './baseline';
 export { createHistogram, summarizeMicros, type Histogram, type LatencySummaryMs } from './histogram';
 export { findListenerPid, sampleProcess, type ProcSample } from './proc-stats';
+// The abuse probes, for the bench's abuse mode and the app's issue-#10 battery.
+export { createAttackStats, runAttack, type AttackName, type AttackRound, type AttackStats } from './attacks/attack';
+export { fragmentFlood } from './attacks/fragment-flood';
+export { junkFrames } from './attacks/junk-frames';
+export { openRawWebSocket, type RawWebSocket } from './attacks/raw-ws';
+export { roomFlood, roomRecreate } from './attacks/room-flood';
+export { ungreeted } from './attacks/ungreeted';
+export { openGreetedSocket } from './attacks/greeted-socket';

@@ -1,10 +1,10 @@
 import type { Frame } from '@rgchat/testkit';
 import { openSqliteStore } from '@rgchat/store-sqlite';
-import { fragmentFlood } from '../../../bench/src/attacks/fragment-flood';
-import { junkFrames } from '../../../bench/src/attacks/junk-frames';
-import { openRawWebSocket, type RawWebSocket } from '../../../bench/src/attacks/raw-ws';
-import { roomFlood, roomRecreate } from '../../../bench/src/attacks/room-flood';
-import { ungreeted } from '../../../bench/src/attacks/ungreeted';
+import { fragmentFlood } from '@rgchat/bench';
+import { junkFrames } from '@rgchat/bench';
+import { openRawWebSocket, type RawWebSocket } from '@rgchat/bench';
+import { roomFlood, roomRecreate } from '@rgchat/bench';
+import { ungreeted } from '@rgchat/bench';
 import { greet } from '../support/chat-client';
 import { errorFrames } from './attack-window';
 import { HONEST_ADDRESS, startBatteryApp } from './battery-app';

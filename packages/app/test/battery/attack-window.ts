@@ -1,4 +1,4 @@
-import { createAttackStats, runAttack, type AttackName, type AttackRound, type AttackStats } from '../../../bench/src/attacks/attack';
+import { createAttackStats, runAttack, type AttackName, type AttackRound, type AttackStats } from '@rgchat/bench';
 
 /** One bench attack (packages/bench/src/attacks) run for a fixed window against `url`. */
 export interface AttackPlan {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import type { AttackRound } from '../../../bench/src/attacks/attack';
-import { openGreetedSocket } from '../../../bench/src/attacks/greeted-socket';
+import type { AttackRound } from '@rgchat/bench';
+import { openGreetedSocket } from '@rgchat/bench';
 
 /** 9 joins a second: inside the default per-connection rate (10/s), as issue #10's finding 4 was measured. */
 const JOIN_EVERY_MS = 111;

@@ -1,4 +1,4 @@
-import type { AttackStats } from '../../../bench/src/attacks/attack';
+import type { AttackStats } from '@rgchat/bench';
 import { attackInputs, runAttackWindow, type AttackPlan } from './attack-window';
 import { sampleRss, type BatteryApp } from './battery-app';
 import type { Figures } from './figures';
