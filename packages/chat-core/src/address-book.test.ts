@@ -15,6 +15,18 @@ describe('createAddressBook', () => {
     expect(book.admit('198.51.100.1')).toBe('ok');
   });
 
+  test('an IPv6 /64 is one address: rotating within it buys no new connections or tokens', () => {
+    const book = createAddressBook(limits);
+    const a = book.attach('2001:db8:0:1::1', 0);
+    const b = book.attach('2001:db8:0:1:ffff::2', 0);
+    expect(a).toBe(b);
+    expect(book.admit('2001:db8:0:1:1234:5678:9abc:def0')).toBe('address-full');
+    expect(book.admit('2001:db8:0:2::1')).toBe('ok');
+    // An IPv4-mapped spelling is the IPv4 address.
+    const c = book.attach('198.51.100.7', 0);
+    expect(book.attach('::ffff:198.51.100.7', 0)).toBe(c);
+  });
+
   test('connections of one address share one bucket', () => {
     const book = createAddressBook(limits);
     const a = book.attach('198.51.100.1', 0);

@@ -1,3 +1,4 @@
+import { addressKey } from './address-key';
 import type { Limits } from './limits';
 import { createTokenBucket, type TokenBucket } from './rate-limit';
 
@@ -9,8 +10,9 @@ import { createTokenBucket, type TokenBucket } from './rate-limit';
  */
 export const MAX_IDLE_ADDRESSES = 10_000;
 
-/** One client address: its open connections and the frame bucket they share. */
+/** One client address (an IPv6 /64, see `addressKey`): its open connections and the frame bucket they share. */
 export interface AddressEntry {
+  /** The key it is counted under (`addressKey`). */
   readonly address: string;
   /** Open connections from this address. */
   connections: number;
@@ -55,13 +57,14 @@ export function createAddressBook(limits: BookLimits, maxIdle = MAX_IDLE_ADDRESS
   return {
     admit(address) {
       if (connections >= limits.maxConnections) return 'server-full';
-      if ((entries.get(address)?.connections ?? 0) >= limits.maxConnectionsPerIp) return 'address-full';
+      if ((entries.get(addressKey(address))?.connections ?? 0) >= limits.maxConnectionsPerIp) return 'address-full';
       return 'ok';
     },
 
-    entry: (address) => entries.get(address),
+    entry: (address) => entries.get(addressKey(address)),
 
-    attach(address, now) {
+    attach(remoteAddress, now) {
+      const address = addressKey(remoteAddress);
       let entry = entries.get(address);
       if (!entry) {
         entry = { address, connections: 0, bucket: createTokenBucket(limits.rateLimitPerIpPerSec, limits.rateLimitPerIpBurst, now) };

@@ -1,3 +1,4 @@
+import { addressKey } from './address-key';
 import { createTokenBucket, type TokenBucket } from './rate-limit';
 
 const HOUR_MS = 3_600_000;
@@ -9,7 +10,7 @@ const HOUR_MS = 3_600_000;
  */
 export const MAX_QUOTA_ADDRESSES = 100_000;
 
-/** New rooms per client address per hour: a token bucket per address. */
+/** New rooms per client address (an IPv6 /64) per hour: a token bucket per address. */
 export interface RoomCreateQuota {
   /** Takes one room creation from `address`'s hourly quota; false when it is used up. */
   take(address: string, nowMs: number): boolean;
@@ -39,7 +40,9 @@ export function createRoomCreateQuota(perHour: number, maxAddresses = MAX_QUOTA_
   };
 
   return {
-    take(address, nowMs) {
+    take(remoteAddress, nowMs) {
+      // An IPv6 subscriber's whole /64 shares one quota (see addressKey).
+      const address = addressKey(remoteAddress);
       let e = entries.get(address);
       if (!e) {
         if (entries.size >= maxAddresses) {
