@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChatStore } from '@rgchat/chat-core';
 import { openPostgresStore } from '@rgchat/store-postgres';
 import { openSqliteStore } from '@rgchat/store-sqlite';
-import type { Frame, TestClient } from '@rgchat/testkit';
+import type { TestClient } from '@rgchat/testkit';
 import { startAppProcess, stopAllApps } from './support/app-process';
 import { buildApp } from './support/build-app';
 import { createRoom, dropClients, greet, joinRoom, within } from './support/chat-client';
