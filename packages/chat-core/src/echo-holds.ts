@@ -49,8 +49,9 @@ export function createEchoHolds(): EchoHolds {
     const h = holds.get(messageId);
     if (!h) return;
     holds.delete(messageId);
-    const ids = bySender.get(h.sender);
-    if (ids?.delete(messageId) && ids.size === 0) bySender.delete(h.sender);
+    // The sender's (possibly empty) set stays until it leaves the room
+    // (`releaseAll`): no new Set per message on the hot path.
+    bySender.get(h.sender)?.delete(messageId);
   }
 
   return {
