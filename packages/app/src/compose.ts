@@ -17,6 +17,7 @@ import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/ru
 import { buses, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
 import { createCloseStack, type CloseStack } from './close-stack';
 import type { AppConfig } from './config';
+import { requestDrainBudgetMs } from './lifecycle';
 
 /** What the container holds, by token. The only DI container of rgchat lives in this file. */
 interface Services {
@@ -57,8 +58,10 @@ export interface RunningApp {
   /** The port actually bound (differs from config when it asked for 0). */
   readonly port: number;
   /**
-   * Graceful stop: stop accepting, close every client with `code` (default
-   * 1001 going away; 1012 for a restart), then close the bus and the store.
+   * Graceful stop: stop accepting, stop reading requests and answer every
+   * admitted one (within half of SHUTDOWN_TIMEOUT_MS), close every client
+   * with `code` (default 1001 going away; 1012 for a restart), then close
+   * the bus and the store.
    * Idempotent: later calls return the first call's promise.
    */
   close(code?: number): Promise<void>;
@@ -106,10 +109,14 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
         },
         { limits, ...(allowedOrigins ? { allowedOrigins } : {}) },
       );
-      // Built after its store and bus (resolved just above), so it closes before them.
-      get(r, 'closeStack').push('chat server', (code) =>
-        chat.close(code, code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down'),
-      );
+      // Built after its store and bus (resolved just above), so it closes before them;
+      // the listener, started last, has already stopped accepting when this runs.
+      const drainMs = requestDrainBudgetMs(get(r, 'config').shutdownTimeoutMs);
+      get(r, 'closeStack').push('chat server', async (code) => {
+        // Every admitted request is answered before its socket closes (issue #10 item 6).
+        await chat.drain(drainMs);
+        chat.close(code, code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down');
+      });
       return chat;
     }),
   });

@@ -22,8 +22,10 @@ export interface Lifecycle {
   /** Starts the app; a failed start logs why and stops with exit code 1. */
   start(startApp: () => Promise<RunningApp>): void;
   /**
-   * Stops accepting, closes every client with 1001, closes the store, lets
-   * the closing handshakes drain and exits with `exitCode` (1 if the stop
+   * Stops accepting, stops reading requests and answers every admitted one
+   * (within `requestDrainBudgetMs`), closes every client with 1001, closes
+   * the bus and the store, lets the closing handshakes drain and exits
+   * with `exitCode` (1 if the stop
    * itself failed). Idempotent: a second call (a second signal, a crash while
    * stopping) closes nothing twice; it can only raise the exit code.
    */
@@ -31,6 +33,14 @@ export interface Lifecycle {
 }
 
 const DRAIN_POLL_MS = 25;
+
+/**
+ * The share of SHUTDOWN_TIMEOUT_MS the chat server may spend finishing the
+ * requests it admitted (`ChatServer.drain`), in ms: half. The other half is
+ * left for the closing handshakes (`drainMs`), the bus and the store, so a
+ * slow store costs requests an error frame, not the forced exit.
+ */
+export const requestDrainBudgetMs = (shutdownTimeoutMs: number): number => Math.floor(shutdownTimeoutMs / 2);
 
 /** Sockets and listeners still open in this process (closing handshakes in flight). */
 const openTcpHandles = (): number =>

@@ -1,6 +1,6 @@
 import { AdapterUnavailableError } from '../src/adapters';
 import type { RunningApp } from '../src/compose';
-import { createLifecycle } from '../src/lifecycle';
+import { createLifecycle, requestDrainBudgetMs } from '../src/lifecycle';
 import { createLogger } from '../src/logger';
 
 /** A logger whose JSON lines land in `lines`. */
@@ -92,5 +92,12 @@ describe('createLifecycle', () => {
     expect(exits).toEqual([1]);
     const fatal = lines.find((l) => l['level'] === 'fatal');
     expect(fatal?.['msg']).toBe('could not start: CHAT_TRANSPORT=uws: not available');
+  });
+});
+
+describe('requestDrainBudgetMs', () => {
+  test('finishing admitted requests may take half of SHUTDOWN_TIMEOUT_MS; the closes keep the rest', () => {
+    expect(requestDrainBudgetMs(5000)).toBe(2500);
+    expect(requestDrainBudgetMs(101)).toBe(50);
   });
 });

@@ -71,6 +71,17 @@ export interface ChatServer {
   check(): Promise<void>;
   readonly connectionCount: number;
   /**
+   * Shutdown, before `close`: reads no new requests on any connection
+   * (paused where the transport can; frames that still arrive are dropped
+   * unanswered and uncounted, so an unanswered request was never run) and
+   * finishes every admitted one: stored and broadcast, or an `error` frame.
+   * At `deadlineMs` every store call still in flight gives up (an append
+   * answers STORE_TIMEOUT) and requests not yet started fail without
+   * reaching the store (STORE_UNAVAILABLE). Resolves once every admitted
+   * request is answered. Idempotent.
+   */
+  drain(deadlineMs: number): Promise<void>;
+  /**
    * Closes every connection with `code` (1001 going away, 1012 restart) and
    * stops timers and the bus subscription. Idempotent. The store is the
    * caller's to close, after the transport has stopped.
@@ -103,6 +114,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const sessions = new Set<Session>();
   const stops: Cancel[] = [];
   let closed = false;
+  let draining: Promise<void> | undefined;
 
   function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
     // Checked when the request's turn comes: a hello queued before it counts.
@@ -126,7 +138,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   }
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
-    if (s.closed) return;
+    // Draining: whatever the transport still delivers is never run, so it gets no answer.
+    if (s.closed || draining) return;
     s.heartbeat.alive();
     const job = gate(s, data, isBinary);
     // Admitted: queued and served in order, never refused for queue length.
@@ -179,7 +192,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     open(connection) {
       const s = createSession(connection, { clock, ids, limits, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
-      if (closed) {
+      if (closed || draining) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
         addresses.detach(s.address, clock.now());
@@ -200,6 +213,24 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     searchRooms: (query) => searchRooms(directory.sorted(), query),
 
     check: () => guard('check', () => store.check()),
+
+    drain(deadlineMs) {
+      draining ??= (async () => {
+        const all = [...sessions];
+        const admitted = all.reduce((n, s) => n + s.requests.pending, 0);
+        log('info', 'draining requests', { connections: all.length, admitted, deadlineMs });
+        const settled = Promise.all(all.map((s) => s.requests.drain()));
+        let cancel: Cancel | undefined;
+        const deadline = new Promise<'deadline'>((resolve) => (cancel = clock.schedule(deadlineMs, () => resolve('deadline'))));
+        const first = await Promise.race([settled.then(() => 'drained' as const), deadline]);
+        cancel?.();
+        // From here no store call waits: what is in flight gives up, what is queued fails at once.
+        guard.expire();
+        await settled;
+        log('info', 'requests drained', { admitted, deadlineReached: first === 'deadline' });
+      })();
+      return draining;
+    },
 
     close(code = CloseCode.GOING_AWAY, reason = 'server shutting down') {
       if (closed) return;

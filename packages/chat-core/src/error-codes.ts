@@ -27,8 +27,19 @@ export const ErrorCode = {
   INVALID_MESSAGE: 'INVALID_MESSAGE',
   /** Too many requests; slow down. The connection stays open. */
   RATE_LIMITED: 'RATE_LIMITED',
-  /** Storage failed or timed out; nothing was stored or broadcast. Retry later. */
+  /**
+   * Storage failed before the write could take effect, or a read failed or
+   * timed out: nothing was stored or broadcast. Retry later. Also answers a
+   * request the server did not get to before shutting down.
+   */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /**
+   * The store did not confirm a write in time (or lost its connection while
+   * committing it): the outcome is unknown. The message may still be stored;
+   * then everyone else gets it live and the sender sees it in history on its
+   * next join, never as a live `message`. Do not resend it blindly.
+   */
+  STORE_TIMEOUT: 'STORE_TIMEOUT',
   /** Unexpected server fault; details are in the server log. */
   INTERNAL: 'INTERNAL',
 } as const;

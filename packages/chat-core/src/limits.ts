@@ -33,7 +33,7 @@ const limitsSchema = v.strictObject({
   sendBudgetBytes: v.pipe(v.number(), v.integer(), v.minValue(64 * 1024), v.maxValue(1024 * 1024 * 1024)),
   /** Shortest gap between two `room_list` pushes to a client. Default 1000. */
   roomListIntervalMs: positiveInt(60_000),
-  /** A store call slower than this fails the request with STORE_UNAVAILABLE. Default 5000. */
+  /** A store call slower than this fails the request: STORE_TIMEOUT for an append (it may still commit), STORE_UNAVAILABLE for a read. Default 5000. */
   storeTimeoutMs: positiveInt(600_000),
   /**
    * A memory bound, not a rate limit: when a connection's admitted requests

@@ -14,7 +14,7 @@ import type { StoreGuard } from './store-guard';
 /** What a request handler may use: the server's parts, shared by every connection. */
 export interface RequestContext {
   readonly store: ChatStore;
-  /** Every store call goes through it: a deadline, and STORE_UNAVAILABLE for failures. */
+  /** Every store call goes through it: a deadline, and an honest error (see store-guard.ts). */
   readonly guard: StoreGuard;
   readonly bus: Bus;
   readonly fanout: Fanout;

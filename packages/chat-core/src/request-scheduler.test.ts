@@ -128,3 +128,38 @@ describe('backpressure', () => {
     expect(overflows).toBe(1);
   });
 });
+
+describe('drain', () => {
+  test('pauses reading for good and resolves once every admitted job has settled, in order', async () => {
+    const pause = jest.fn();
+    const resume = jest.fn();
+    const h = harness({ maxPending: 4, pause, resume });
+    h.push('s1');
+    h.push('o1', 'other');
+    h.push('p1', 'sync');
+    let drained = false;
+    const draining = h.scheduler.drain().then(() => (drained = true));
+    expect(pause).toHaveBeenCalledTimes(1);
+    await h.release('s1');
+    expect(h.started).toEqual(['s1', 'o1']);
+    expect(drained).toBe(false);
+    await h.release('o1');
+    await draining;
+    expect(h.started).toEqual(['s1', 'o1', 'p1']);
+    expect(h.scheduler.pending).toBe(0);
+    // Below half of maxPending, but shutting down: reading stays paused.
+    expect(resume).not.toHaveBeenCalled();
+  });
+
+  test('resolves at once when idle, and when the connection closes with jobs waiting', async () => {
+    const h = harness();
+    await h.scheduler.drain();
+    h.push('o1', 'other');
+    h.push('o2', 'other');
+    const draining = h.scheduler.drain();
+    h.scheduler.close();
+    await h.release('o1');
+    await draining;
+    expect(h.started).toEqual(['o1']);
+  });
+});

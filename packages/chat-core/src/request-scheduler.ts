@@ -16,6 +16,12 @@ export interface RequestScheduler<J> {
   readonly pending: number;
   /** Drops the waiting jobs and starts no more; jobs in flight still settle. Idempotent. */
   close(): void;
+  /**
+   * Shutdown: pauses reading for good (where the transport can) and
+   * resolves once nothing is waiting or in flight. Admitted jobs still run
+   * in order. Idempotent.
+   */
+  drain(): Promise<void>;
 }
 
 export interface SchedulerHooks<J> {
@@ -54,20 +60,30 @@ export function createRequestScheduler<J>(hooks: SchedulerHooks<J>, flow: Schedu
   let paused = false;
   let overflowed = false;
   let closed = false;
+  let draining = false;
+  let idleWaiters: (() => void)[] = [];
 
   const waitingCount = () => waiting.length - head;
   const pending = () => waitingCount() + overlapping + (busy ? 1 : 0);
   const canStart = (job: J) => !busy && (overlapping === 0 || hooks.overlaps(job));
+
+  function wakeIdle(): void {
+    if (pending() > 0 || idleWaiters.length === 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  }
 
   function settle(job: J, error: unknown, failed: boolean, wasOverlapping: boolean): void {
     if (wasOverlapping) overlapping--;
     else busy = false;
     if (failed) hooks.failed(job, error);
     pump();
-    if (paused && !closed && pending() <= Math.floor(flow.maxPending / 2)) {
+    if (paused && !closed && !draining && pending() <= Math.floor(flow.maxPending / 2)) {
       paused = false;
       flow.resume?.();
     }
+    wakeIdle();
   }
 
   function start(job: J): void {
@@ -123,6 +139,18 @@ export function createRequestScheduler<J>(hooks: SchedulerHooks<J>, flow: Schedu
       closed = true;
       waiting = [];
       head = 0;
+      wakeIdle();
+    },
+    drain() {
+      draining = true;
+      if (!paused && flow.pause) {
+        paused = true;
+        flow.pause();
+      }
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        wakeIdle();
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createEchoHolds, type EchoHolds } from './echo-holds';
 import type { Clock, Cancel } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Fanout } from './ports/fanout';
@@ -19,7 +20,8 @@ interface RoomState {
   /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
   readonly pending: Map<number, MessageRecord>;
   readonly joiners: Set<Joiner>;
-  members: number;
+  /** Local connections subscribed to the topic. */
+  readonly members: Set<Connection>;
   gapTimer: Cancel | undefined;
   filling: boolean;
   gapRetryMs: number;
@@ -51,6 +53,8 @@ export interface RoomFeed {
     onReady: (history: MessageRecord[]) => void,
   ): Promise<boolean>;
   leave(connection: Connection, roomId: string): void;
+  /** Unconfirmed appends whose message this feed keeps from their sender (see echo-holds.ts). */
+  readonly echoes: EchoHolds;
   /** The bus may have dropped events: re-read every watched room from the store. */
   resync(): void;
   close(): void;
@@ -68,6 +72,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   /** Pending entries beyond this trigger a store read at once instead of waiting. */
   const maxPending = historyLimit * 2;
   const maxGapRetryMs = 30_000;
+  const echoes = createEchoHolds();
 
   function stateOf(roomId: string): RoomState {
     let s = rooms.get(roomId);
@@ -78,7 +83,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         lastSeq: null,
         pending: new Map(),
         joiners: new Set(),
-        members: 0,
+        members: new Set(),
         gapTimer: undefined,
         filling: false,
         gapRetryMs: gapFillMs,
@@ -89,14 +94,24 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   }
 
   function dropIfIdle(s: RoomState): void {
-    if (s.members > 0 || s.joiners.size > 0) return;
+    if (s.members.size > 0 || s.joiners.size > 0) return;
     s.gapTimer?.();
     rooms.delete(s.roomId);
   }
 
   function publish(s: RoomState, m: MessageRecord): void {
     // Serialised once; the same string goes to every member.
-    fanout.publish(s.topic, messageFrame(m));
+    const frame = messageFrame(m);
+    const skip = echoes.skip(m.id);
+    if (skip !== undefined && s.members.has(skip)) {
+      // Out of the topic for this one publish, whatever the fanout (uWS
+      // fixes a publish's recipients when it is called).
+      fanout.unsubscribe(skip, s.topic);
+      fanout.publish(s.topic, frame);
+      fanout.subscribe(skip, s.topic);
+    } else {
+      fanout.publish(s.topic, frame);
+    }
     for (const j of s.joiners) {
       j.buffer.push(m);
       if (j.buffer.length > historyLimit) j.buffer.shift();
@@ -189,7 +204,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       if (merged.length > historyLimit) merged = merged.slice(merged.length - historyLimit);
       onReady(merged);
       fanout.subscribe(connection, s.topic);
-      s.members++;
+      s.members.add(connection);
       drain(s);
       if (readUpTo > upTo && !s.gapTimer && s.pending.size === 0) {
         // The store already holds messages the feed has not delivered: fetch them soon.
@@ -204,10 +219,13 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
     leave(connection, roomId) {
       const s = rooms.get(roomId);
       fanout.unsubscribe(connection, roomTopic(roomId));
+      echoes.releaseAll(connection);
       if (!s) return;
-      s.members = Math.max(0, s.members - 1);
+      s.members.delete(connection);
       dropIfIdle(s);
     },
+
+    echoes,
 
     resync() {
       for (const s of rooms.values()) void fill(s);

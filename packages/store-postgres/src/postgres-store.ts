@@ -1,4 +1,4 @@
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import { ChatError, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
@@ -37,6 +37,19 @@ const isDataError = (e: unknown): boolean => {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 };
 
+/**
+ * Whether Postgres itself answered a statement with an error, which means it
+ * rolled the statement back. Not so for errors pg raises on its own side
+ * (connection terminated, read timeout: no answer at all), nor for class 08
+ * (connection exception) and 57P (the server shutting the session down:
+ * with synchronous replication even a committed transaction can end so).
+ */
+const rolledBack = (e: unknown): boolean => {
+  const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
+  if (typeof severity !== 'string' || typeof code !== 'string' || code.length !== 5) return false;
+  return !code.startsWith('08') && !code.startsWith('57P');
+};
+
 function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStore {
   const sql: Statements = statementsFor(o.schema);
   let closed = false;
@@ -49,9 +62,29 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     return result.rows;
   };
 
-  /** One statement for messages of one room, in order. */
+  /**
+   * One statement for messages of one room, in order. It commits on its own
+   * (autocommit), so once it is sent only an answer tells whether it
+   * committed: a failure to get a connection left nothing written, an error
+   * Postgres reports for the statement rolled it back, but a connection lost
+   * (or a client-side read timeout) while it ran leaves the outcome unknown,
+   * and the callers get STORE_TIMEOUT instead of a "not stored" guess.
+   */
   async function appendGroup(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
-    const rows = await pool.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch));
+    const client = await pool.connect();
+    let rows: QueryResult<RoomRow & { inserted: string }>;
+    try {
+      rows = await client.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch));
+      client.release();
+    } catch (e) {
+      // As pool.query does: a connection that failed a query is not reused.
+      client.release(e instanceof Error ? e : true);
+      if (!rolledBack(e)) {
+        log('warn', 'postgres append outcome unknown', { roomId, groupSize: batch.length, err: errText(e) });
+        throw new ChatError(ErrorCode.STORE_TIMEOUT, 'The database did not confirm the write; the message may still appear.');
+      }
+      throw e;
+    }
     const row = rows.rows[0];
     if (row === undefined) {
       const error = new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);

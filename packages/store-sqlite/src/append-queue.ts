@@ -15,6 +15,8 @@ export interface AppendQueueOptions<T, R> {
    * Writes a batch in ONE transaction and returns one outcome per item, in
    * order. Throws when the transaction itself fails (lock, I/O): then every
    * item of the batch is rejected with that error and nothing was written.
+   * Being synchronous, the outcome is always certain: SQLite appends never
+   * need core's "outcome unknown" (STORE_TIMEOUT).
    */
   readonly writeBatch: (items: readonly T[]) => Outcome<R>[];
   /** Upper bound on one transaction, so a burst never holds the event loop for long. */
