@@ -63,7 +63,7 @@ function describeShutdownDrain(
   closeCodes: readonly number[] = [1001],
 ): void {
   test(`${label}: SIGTERM while clients send: every stored message was echoed before the 1001 close, the rest answered or never run`, async () => {
-    const app = await startAppProcess({ ...env(), RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000' }, dir);
+    const app = await startAppProcess({ ...env(), RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_IP_PER_SEC: '100000', RATE_LIMIT_PER_IP_BURST: '100000' }, dir);
     const roomId = `${run}-${label.replace(/\W/g, '')}`;
     const first = await greet(app.url, 'owner');
     await createRoom(first.client, roomId, roomId);
