@@ -2,34 +2,16 @@ import type { ChatStore } from '@rgchat/chat-core';
 import { newMessage } from '@rgchat/testkit';
 import { openPostgresStore } from '../src';
 import { describePostgres, dropSchema, freshSchema, RUN_ID, urlFor, withAdmin } from './pg-test-env';
+import { allowWrites, DISK_FULL, refuseWrites } from './refused-writes';
 
 // Issue #10 item 7: /healthz answered 200 while every write failed, because
-// check() only read. Here the database refuses writes while reads work: a
-// trigger raises Postgres' own "disk full" (SQLSTATE 53100), on the tables
-// of this test's own schema only, so nothing outside it changes.
-const DISK_FULL = '53100';
-
+// check() only read. Here the database refuses writes while reads work (a
+// trigger raising Postgres' own "disk full" on this test's schema only).
 describePostgres('postgres health check when writes fail', () => {
   let schema: string;
   let store: ChatStore | undefined;
-  const q = (name: string) => `"${schema}".${name}`;
-
-  /** Makes every INSERT/UPDATE on `tables` fail as a full disk would. */
-  const refuseWrites = (tables: readonly string[]) =>
-    withAdmin(async (c) => {
-      await c.query(`
-        CREATE OR REPLACE FUNCTION ${q('refuse_writes')}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';
-        END $$`);
-      for (const t of tables) {
-        await c.query(`CREATE TRIGGER refuse_writes BEFORE INSERT OR UPDATE ON ${q(t)} FOR EACH STATEMENT EXECUTE FUNCTION ${q('refuse_writes')}()`);
-      }
-    });
-  const allowWrites = (tables: readonly string[]) =>
-    withAdmin(async (c) => {
-      for (const t of tables) await c.query(`DROP TRIGGER refuse_writes ON ${q(t)}`);
-    });
+  const refuse = (tables: readonly string[]) => refuseWrites(schema, tables);
+  const allow = (tables: readonly string[]) => allowWrites(schema, tables);
 
   beforeEach(async () => {
     schema = freshSchema();
@@ -47,14 +29,14 @@ describePostgres('postgres health check when writes fail', () => {
     const s = store!;
     await expect(s.check()).resolves.toBeUndefined();
     const tables = ['rooms', 'messages', 'health'];
-    await refuseWrites(tables);
+    await refuse(tables);
     // The probe's own committed update fails: no append needed to notice.
     await expect(s.check()).rejects.toMatchObject({ code: DISK_FULL });
     await expect(s.appendMessage(newMessage('r', { text: 'refused' }))).rejects.toMatchObject({ code: DISK_FULL });
     // Reads still work, which is all the old check proved.
     expect((await s.recentMessages('r', 10)).map((m) => m.text)).toEqual(['before']);
 
-    await allowWrites(tables);
+    await allow(tables);
     // The probe passes again, but the failed append is still reported until an append succeeds.
     await expect(s.check()).rejects.toMatchObject({ code: DISK_FULL });
     await expect(s.appendMessage(newMessage('r', { text: 'after' }))).resolves.toMatchObject({ message: { seq: 2 } });
@@ -63,11 +45,11 @@ describePostgres('postgres health check when writes fail', () => {
 
   test("a failed append group is reported even while the probe's own row can still be written", async () => {
     const s = store!;
-    await refuseWrites(['messages']);
+    await refuse(['messages']);
     const burst = await Promise.allSettled([1, 2, 3].map((i) => s.appendMessage(newMessage('r', { text: `m${i}` }))));
     expect(burst.map((b) => b.status)).toEqual(['rejected', 'rejected', 'rejected']);
     await expect(s.check()).rejects.toMatchObject({ code: DISK_FULL });
-    await allowWrites(['messages']);
+    await allow(['messages']);
     await s.appendMessage(newMessage('r'));
     await expect(s.check()).resolves.toBeUndefined();
   });
@@ -82,7 +64,7 @@ describePostgres('postgres health check when writes fail', () => {
   test('check commits its update: the health row carries the time of the last check', async () => {
     const before = Date.now();
     await store!.check();
-    const row = await withAdmin((c) => c.query(`SELECT checked_at FROM ${q('health')}`));
+    const row = await withAdmin((c) => c.query(`SELECT checked_at FROM "${schema}".health`));
     expect(row.rows).toHaveLength(1);
     expect(Number((row.rows[0] as { checked_at: string }).checked_at)).toBeGreaterThanOrEqual(before);
   });
