@@ -32,6 +32,7 @@ export type { MessageType, WireRoom } from './protocol/frames';
 export { messageRecord, storedMessage, roomAfter } from './message-record';
 export { encodeBusEvent, decodeBusEvent, readRoomRecord, type BusEnvelope } from './bus-codec';
 export { settleBatch, type Outcome, type Settler } from './batch-outcome';
+export { createWriteHealth, WRITE_FAILURE_HOLD_MS, type WriteHealth } from './write-health';
 
 // Limits & errors: one validated limits object, error codes, close codes.
 export { createLimits, defaultLimits, type Limits } from './limits';

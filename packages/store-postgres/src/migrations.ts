@@ -57,6 +57,21 @@ export const migrations: readonly Migration[] = [
     // which every append makes under its row lock).
     sql: (s) => `DROP INDEX IF EXISTS ${s}.rooms_last_message_ts;`,
   },
+  {
+    version: 3,
+    name: 'health row',
+    // As SQLite's migration 3: the store's check() commits an update of this
+    // one row (issue #10), because a read alone kept /healthz green while
+    // every write failed. One row, so instances' checks update it in turn.
+    sql: (s) => `
+      CREATE TABLE ${s}.health (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        -- ms since the epoch of the last successful check().
+        checked_at BIGINT NOT NULL
+      );
+      INSERT INTO ${s}.health (id, checked_at) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

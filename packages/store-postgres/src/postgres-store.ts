@@ -1,5 +1,5 @@
 import type { Pool, QueryResult, QueryResultRow } from 'pg';
-import { ChatError, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
+import { ChatError, createWriteHealth, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
@@ -54,6 +54,21 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
   const sql: Statements = statementsFor(o.schema);
   let closed = false;
   let closing: Promise<void> | undefined;
+  // A whole append group's failure, reported by check() until an append
+  // succeeds again (see write-health.ts in chat-core).
+  const writeHealth = createWriteHealth();
+
+  /** Notes an append statement's fate for check(): SQLSTATE 22/23 blame one message's data, anything else the store. */
+  const noteWrite = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      const result = await write;
+      writeHealth.succeeded();
+      return result;
+    } catch (e) {
+      if (!isDataError(e)) writeHealth.failed(e, performance.now());
+      throw e;
+    }
+  };
 
   const query = async <R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> => {
     if (closed) throw new Error('Postgres store is closed');
@@ -74,7 +89,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     const client = await pool.connect();
     let rows: QueryResult<RoomRow & { inserted: string }>;
     try {
-      rows = await client.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch));
+      rows = await noteWrite(client.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
       client.release();
     } catch (e) {
       // As pool.query does: a connection that failed a query is not reused.
@@ -159,7 +174,12 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
     async check() {
       if (closed) throw new Error('Postgres store is closed');
-      await withDeadline(pool.query(sql.check), Math.min(CHECK_TIMEOUT_MS, o.queryTimeoutMs), 'postgres health check timed out');
+      writeHealth.assertWritable(performance.now());
+      // A committed write in its own transaction, as appends commit theirs:
+      // /healthz stops answering 200 when writes fail, not only reads.
+      const probe = pool.query(sql.check, [Date.now()]);
+      const { rowCount } = await withDeadline(probe, Math.min(CHECK_TIMEOUT_MS, o.queryTimeoutMs), 'postgres health check timed out');
+      if (rowCount !== 1) throw new Error('Postgres health row is missing');
     },
     close() {
       closing ??= (async () => {

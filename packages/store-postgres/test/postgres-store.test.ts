@@ -47,7 +47,7 @@ describePostgres('postgres store', () => {
         const idx = await c.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
         // rooms_last_message_ts is gone, as in SQLite (migration 2 in both).
         expect(idx.rows.map((r: { indexname: string }) => r.indexname).sort()).toEqual(
-          ['messages_pkey', 'messages_room_seq', 'rooms_pkey', 'schema_migrations_pkey'],
+          ['health_pkey', 'messages_pkey', 'messages_room_seq', 'rooms_pkey', 'schema_migrations_pkey'],
         );
         const types = await c.query(
           `SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -55,6 +55,7 @@ describePostgres('postgres store', () => {
           [schema],
         );
         expect(types.rows.map((r: { table_name: string; column_name: string }) => `${r.table_name}.${r.column_name}`)).toEqual([
+          'health.checked_at',
           'messages.avatar_id',
           'messages.seq',
           'messages.ts',
@@ -99,11 +100,13 @@ describePostgres('postgres store', () => {
       const { log, entries } = recordingLog();
       const store = await open({ log });
       expect(entries).toContainEqual(
-        expect.objectContaining({ msg: 'postgres schema migrated', fields: expect.objectContaining({ applied: [2], version: SCHEMA_VERSION }) }),
+        expect.objectContaining({ msg: 'postgres schema migrated', fields: expect.objectContaining({ applied: [2, 3], version: SCHEMA_VERSION }) }),
       );
       expect(await store.getRoom('old')).toEqual({ id: 'old', name: 'Old', createdAt: 1, messageCount: 1, lastMessageTs: 5 });
       expect((await store.recentMessages('old', 10)).map((m) => m.text)).toEqual(['from v1']);
       expect((await store.appendMessage(newMessage('old'))).message.seq).toBe(2);
+      // Migration 3's health row is there: the check's committed update finds it.
+      await expect(store.check()).resolves.toBeUndefined();
       await withAdmin(async (c) => {
         const after = await c.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'rooms_last_message_ts']);
         expect(after.rowCount).toBe(0);

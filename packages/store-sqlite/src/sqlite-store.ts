@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import {
   ChatError,
+  createWriteHealth,
   ErrorCode,
   isChatError,
   roomAfter,
@@ -70,16 +71,6 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
  */
 const NEW_DATABASE_PAGE_SIZE_BYTES = 1024;
 
-/**
- * After an append batch fails as a whole (disk full, I/O, lock), check()
- * reports that failure for this long, in ms, unless an append succeeds
- * first. Its own probe is not enough alone: after a failed append has left
- * the WAL's last bytes allocated, a one-row probe still fits there while
- * every real append fails. Bounded, so an instance a load balancer took out
- * of rotation (and so gets no appends) is probed again and comes back.
- */
-const APPEND_FAILURE_HOLD_MS = 10_000;
-
 /** SQLite's own default, used again if the checkpoint thread dies. */
 const INLINE_AUTOCHECKPOINT_PAGES = 1000;
 /** The WAL file is cut back to this after a checkpoint let it restart. */
@@ -146,8 +137,10 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
   const stmts = prepareStatements(db);
   let closed = false;
   let closing: Promise<void> | undefined;
-  /** The last append batch's failure, until an append succeeds again. */
-  let appendFailure: { readonly error: unknown; readonly atMs: number } | undefined;
+  // A whole append batch's failure, reported by check() (see write-health.ts
+  // in chat-core: after a failed append has left the WAL's last bytes
+  // allocated, the one-row probe still fits there while every append fails).
+  const writeHealth = createWriteHealth();
 
   /** Each room of the batch as it stands after the batch's messages so far. */
   type Tallies = Map<string, RoomRecord>;
@@ -221,14 +214,14 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
           // Rolled back as a whole; sort out which messages fail.
           outcomes = appendEach.immediate(batch);
         }
-        appendFailure = undefined;
+        writeHealth.succeeded();
         log('debug', 'sqlite append batch committed', {
           batchSize: batch.length,
           failed: outcomes.filter((o) => !o.ok).length,
         });
         return outcomes;
       } catch (e) {
-        appendFailure = { error: e, atMs: Date.now() };
+        writeHealth.failed(e, performance.now());
         log('warn', 'sqlite append batch failed', { batchSize: batch.length, err: String(e) });
         throw e;
       }
@@ -270,7 +263,7 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
     check: () =>
       run(() => {
-        if (appendFailure !== undefined && Date.now() - appendFailure.atMs < APPEND_FAILURE_HOLD_MS) throw appendFailure.error;
+        writeHealth.assertWritable(performance.now());
         // Its own transaction, through the connection the appends use: it
         // fails as they would (disk full, read-only file, lock held past
         // busy_timeout), so /healthz stops answering 200 when writes fail.

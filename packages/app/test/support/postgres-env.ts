@@ -18,6 +18,7 @@ export {
   withAdmin,
 } from '../../../store-postgres/test/pg-test-env';
 export { startTcpProxy, type TcpProxy } from '../../../store-postgres/test/tcp-proxy';
+export { allowWrites, refuseWrites } from '../../../store-postgres/test/refused-writes';
 
 /** application_name of every connection the app processes of this test file open: what `killBackends(APP_NAME)` hits. */
 export const APP_NAME = `${RUN_ID}_app`;
