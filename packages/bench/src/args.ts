@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly attackers: number;
   /** abuse: the honest client's ping period. */
   readonly pingIntervalMs: number;
+  /** abuse: X-Forwarded-For of the honest client, so a TRUST_PROXY server keeps its per-address limits on for the attackers (127.0.0.1). */
+  readonly honestForwardedFor: string | undefined;
   readonly help: boolean;
 }
 
@@ -124,6 +126,9 @@ abuse mode
                               pings, and reconnect when the server closes them
   --attackers <n>             connections per attack (default 1)
   --ping-interval-ms <ms>     the honest client's ping period (default 100)
+  --honest-forwarded-for <a>  the honest client (and the liveness probe) send X-Forwarded-For: <a>;
+                              with the server on TRUST_PROXY=true every per-address limit stays
+                              on for the attackers (all 127.0.0.1) and off the honest client's back
 
 Output: a human summary, then exactly one line "BENCH_JSON {...}" (grep for it).
 
@@ -178,6 +183,7 @@ const STRING_OPTIONS = [
   'url', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
   'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
   'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds', 'attack', 'attackers', 'ping-interval-ms',
+  'honest-forwarded-for',
 ] as const;
 
 /** Parses and checks the command line (without node and script); throws UsageError on anything wrong. */
@@ -234,6 +240,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     attacks: parseAttacks(s('attack')),
     attackers: int('attackers', s('attackers'), 1, 1, 100_000),
     pingIntervalMs: int('ping-interval-ms', s('ping-interval-ms'), 100, 1, 60_000),
+    honestForwardedFor: s('honest-forwarded-for'),
     help: values['help'] === true,
   };
   if (opts.help) return opts;

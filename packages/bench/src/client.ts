@@ -14,6 +14,8 @@ export interface Reply {
 export interface ClientOptions {
   readonly url: string;
   readonly origin: string | undefined;
+  /** Sent as X-Forwarded-For (a server with TRUST_PROXY=true then counts this client under that address). */
+  readonly forwardedFor?: string | undefined;
   readonly timeoutMs: number;
   readonly tally: Tally;
 }
@@ -72,7 +74,10 @@ export async function openClient(index: number, options: ClientOptions): Promise
     // The tool trusts the server's UTF-8; validating every frame would cost the tool, not the server.
     skipUTF8Validation: true,
     handshakeTimeout: options.timeoutMs,
-    ...(options.origin === undefined ? {} : { headers: { Origin: options.origin } }),
+    headers: {
+      ...(options.origin === undefined ? {} : { Origin: options.origin }),
+      ...(options.forwardedFor === undefined ? {} : { 'X-Forwarded-For': options.forwardedFor }),
+    },
   });
   const waiters: Waiter[] = [];
   let closing = false;

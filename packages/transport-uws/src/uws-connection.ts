@@ -55,8 +55,7 @@ export function connectionHandlers(edge: TransportEdge, sockets: WeakMap<object,
         return status !== DROPPED;
       };
       // end() sends the close frame and runs the close handler at once, which reports to core.
-      const close = (code: number, reason: string): void => ws.end(code, reason);
-      const socket = { send, close, ping: () => ws.cork(() => ws.ping()), terminate: () => ws.close(), bufferedBytes: () => ws.getBufferedAmount() };
+      const socket = { send, close: (code: number, reason: string) => ws.end(code, reason), ping: () => ws.cork(() => ws.ping()), terminate: () => ws.close(), bufferedBytes: () => ws.getBufferedAmount() };
       data.events = edge.open(socket, data.peer);
       sockets.set(data.events.connection, ws);
     },

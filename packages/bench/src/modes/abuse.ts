@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Does the server still greet a new client? */
 async function answersHello(ctx: RunContext): Promise<boolean> {
   try {
-    const probe = await openClient(1, { ...clientOptions(ctx), tally: createTally(), timeoutMs: Math.min(ctx.options.requestTimeoutS, 10) * 1000 });
+    const probe = await openClient(1, { ...clientOptions(ctx), forwardedFor: ctx.options.honestForwardedFor, tally: createTally(), timeoutMs: Math.min(ctx.options.requestTimeoutS, 10) * 1000 });
     await probe.close();
     return true;
   } catch {
@@ -56,11 +56,11 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
   if (o.attacks.includes('join-amplify')) {
     for (const r of [0, 1]) {
       ctx.log(`seeding ${o.roomPrefix}-full-${r} with ${o.history} messages ...`);
-      seededRooms.push(await seedRoom(`${o.roomPrefix}-full-${r}`, o.history, clientOptions(ctx), SEED_INDEX_BASE + r * (o.history + 10)));
+      seededRooms.push(await seedRoom(`${o.roomPrefix}-full-${r}`, o.history, { ...clientOptions(ctx), forwardedFor: o.honestForwardedFor }, SEED_INDEX_BASE + r * (o.history + 10)));
     }
   }
 
-  const honest: BenchClient = await openClient(0, clientOptions(ctx));
+  const honest: BenchClient = await openClient(0, { ...clientOptions(ctx), forwardedFor: o.honestForwardedFor });
   const clients = [honest];
   try {
     const pinger = startHonestPinger(honest, o.pingIntervalMs);
