@@ -7,6 +7,13 @@ import { closeAll, createRoom, joinRoom } from '../setup';
  * works against a server with its real limits, which the abuse mode wants.
  */
 const MESSAGES_PER_SEEDER = 20;
+/**
+ * Pause after each seeder: its ~22 frames, plus the tokens its join's
+ * history costs (COST_BYTES_PER_TOKEN), stay under rgchat's default
+ * per-address rate (RATE_LIMIT_PER_IP_PER_SEC 40), which every seeder
+ * shares; faster, the address runs dry and the refusals count as strikes.
+ */
+const SEEDER_PAUSE_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -29,6 +36,7 @@ export async function seedRoom(name: string, count: number, options: ClientOptio
       const n = Math.min(MESSAGES_PER_SEEDER, count - sent);
       for (let k = 0; k < n; k++) seeder.send(JSON.stringify({ type: 'send_message', roomId, message: { text: `seed ${sent + k} ${'s'.repeat(100)}` } }));
       sent += n;
+      if (sent < count) await sleep(SEEDER_PAUSE_MS);
     }
     const deadline = performance.now() + options.timeoutMs;
     while (watcher.unstampedMessages - seen0 < count) {
