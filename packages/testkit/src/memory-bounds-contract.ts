@@ -1,6 +1,6 @@
 import { OVERSIZE_SLACK_BYTES, type Connection, type Transport, type TransportOptions } from '@rgchat/chat-core';
 import { maskedFrame, oneByteContinuations, Opcode, openRawWebSocket, type RawWebSocket } from './raw-websocket';
-import { startTransportHarness, waitUntil, type HarnessSetup, type TransportHarness } from './transport-contract';
+import { startTransportHarness, waitUntil, type HarnessSetup, type TransportHarness } from './transport-harness';
 import type { TestClient } from './ws-test-client';
 
 export interface MemoryBoundsOptions {
