@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
-/** RFC 6455 §5.2 opcodes a test writes by hand. */
-export const Opcode = { CONTINUATION: 0x0, TEXT: 0x1, CLOSE: 0x8 } as const;
+/** RFC 6455 §5.2 opcodes a test or an attack writes or reads by hand. */
+export const Opcode = { CONTINUATION: 0x0, TEXT: 0x1, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
 
 /**
  * One masked client frame (RFC 6455 §5.2), for frames no library client

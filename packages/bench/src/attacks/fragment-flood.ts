@@ -1,11 +1,12 @@
 import type { AttackRound } from './attack';
-import { encodeClientFrame, finish, Opcode, openRawWebSocket, stopSoon } from './raw-ws';
+import { maskedFrame, Opcode } from '@rgchat/testkit';
+import { finish, openRawWebSocket, stopSoon } from './raw-ws';
 
 /** Continuation fragments per socket write: 64 KiB of 7-byte frames, so the tool spends nothing per fragment. */
 const FRAGMENTS_PER_WRITE = 9362;
 
 /** One masked 1-byte continuation fragment, written over and over (a fixed mask is still a valid frame). */
-const ONE_BYTE_FRAGMENT = encodeClientFrame(Opcode.continuation, Buffer.from(' '), false);
+const ONE_BYTE_FRAGMENT = maskedFrame(Opcode.CONTINUATION, false, ' ');
 let batch: Buffer | undefined;
 
 /**
@@ -18,7 +19,7 @@ let batch: Buffer | undefined;
 export const fragmentFlood: AttackRound = async (ctx, stats) => {
   const ws = await openRawWebSocket(ctx.url, ctx.origin, ctx.timeoutMs);
   batch ??= Buffer.concat(Array.from({ length: FRAGMENTS_PER_WRITE }, () => ONE_BYTE_FRAGMENT));
-  const first = encodeClientFrame(Opcode.text, Buffer.from('['), false);
+  const first = maskedFrame(Opcode.TEXT, false, '[');
   ws.write(first);
   stats.framesSent++;
   stats.bytesSent += first.length;

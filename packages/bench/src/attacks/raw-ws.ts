@@ -1,28 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-
-/** RFC 6455 opcodes this client writes or reads. */
-export const Opcode = { continuation: 0x0, text: 0x1, close: 0x8, ping: 0x9, pong: 0xa } as const;
-
-/**
- * One client frame, masked as RFC 6455 section 5.3 requires of clients.
- * Written by hand so an attack can send what no WebSocket library would
- * (a message that never ends).
- */
-export function encodeClientFrame(opcode: number, payload: Buffer, fin: boolean): Buffer {
-  const len = payload.length;
-  const lenBytes = len < 126 ? 0 : len <= 0xffff ? 2 : 8;
-  const head = Buffer.alloc(2 + lenBytes + 4);
-  head[0] = (fin ? 0x80 : 0) | opcode;
-  head[1] = 0x80 | (lenBytes === 0 ? len : lenBytes === 2 ? 126 : 127);
-  if (lenBytes === 2) head.writeUInt16BE(len, 2);
-  if (lenBytes === 8) head.writeBigUInt64BE(BigInt(len), 2);
-  const mask = randomBytes(4);
-  mask.copy(head, 2 + lenBytes);
-  const body = Buffer.alloc(len);
-  for (let i = 0; i < len; i++) body[i] = payload[i]! ^ mask[i & 3]!;
-  return Buffer.concat([head, body]);
-}
+import { maskedFrame, Opcode } from '@rgchat/testkit';
 
 /** A WebSocket over a bare TCP socket: the handshake and the frames are ours, pings are answered. */
 export interface RawWebSocket {
@@ -74,10 +52,10 @@ export function openRawWebSocket(url: string, origin: string | undefined, timeou
       if (pending.length < at + len) return;
       const payload = pending.subarray(at, at + len);
       state.framesIn++;
-      if (opcode === Opcode.ping) socket.write(encodeClientFrame(Opcode.pong, payload, true));
-      if (opcode === Opcode.close) {
+      if (opcode === Opcode.PING) socket.write(maskedFrame(Opcode.PONG, true, payload));
+      if (opcode === Opcode.CLOSE) {
         closeCode = len >= 2 ? payload.readUInt16BE(0) : undefined;
-        socket.end(encodeClientFrame(Opcode.close, payload.subarray(0, 2), true));
+        socket.end(maskedFrame(Opcode.CLOSE, true, payload.subarray(0, 2)));
       }
       pending = pending.subarray(at + len);
     }
