@@ -35,4 +35,3 @@ export const toWireRoom = (r: RoomRecord): WireRoom => ({
 
 /** Topic of a room's live messages; room ids are slugs, so no room can be named like the room-list topic. */
 export const roomTopic = (roomId: string): string => `room:${roomId}`;
-export const ROOM_LIST_TOPIC = '#rooms';
