@@ -1,5 +1,5 @@
 import { CloseCode } from '../close-codes';
-import type { ChatServer } from '../chat-server';
+import type { ChatServer } from '../chat-server-contract';
 import type { Connection, ConnectionEvents } from '../ports/connection';
 import type { Log } from '../ports/log';
 import type { TransportSocket } from './transport-socket';

@@ -1,4 +1,4 @@
-import type { ChatServer } from '../chat-server';
+import type { ChatServer } from '../chat-server-contract';
 import { parseRoomQuery } from '../room-search';
 
 export interface HttpReply {

@@ -1,4 +1,4 @@
-import type { ChatServer } from '../chat-server';
+import type { ChatServer } from '../chat-server-contract';
 import { silentLog, type Log } from '../ports/log';
 import type { RunningTransport } from '../ports/transport';
 import { clientAddress } from './client-address';

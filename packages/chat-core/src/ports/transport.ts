@@ -1,4 +1,4 @@
-import type { ChatServer } from '../chat-server';
+import type { ChatServer } from '../chat-server-contract';
 import type { Fanout } from './fanout';
 import type { Log } from './log';
 

@@ -1,0 +1,74 @@
+import type { Admission } from './address-book';
+import type { Limits } from './limits';
+import type { Bus } from './ports/bus';
+import type { Clock } from './ports/clock';
+import type { Connection, ConnectionEvents } from './ports/connection';
+import type { Fanout } from './ports/fanout';
+import type { Ids } from './ports/ids';
+import type { Log } from './ports/log';
+import type { ChatStore } from './ports/store';
+import type { WireRoom } from './protocol/frames';
+import type { RoomPage, RoomQuery } from './room-search';
+
+/**
+ * What a chat server needs, how it is tuned, and what it offers the edge
+ * and the app: the server's contract, apart from its wiring (chat-server.ts).
+ */
+
+export interface ChatServerDeps {
+  readonly store: ChatStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly log?: Log;
+  /** Cross-instance events; defaults to the in-process bus (one instance). */
+  readonly bus?: Bus;
+  /** Native topic fan-out from the transport; defaults to a loop over members. */
+  readonly fanout?: Fanout;
+}
+
+export interface ChatServerOptions {
+  readonly limits?: Partial<Limits>;
+  /** Exact origins allowed to open a socket; undefined or empty allows any. */
+  readonly allowedOrigins?: readonly string[];
+}
+
+export interface ChatServer {
+  readonly limits: Limits;
+  /** Origin check for the transport's upgrade handler. */
+  acceptsOrigin(origin: string | undefined): boolean;
+  /**
+   * Connection caps for the transport's upgrade handler: `server-full` (HTTP
+   * 503) at `maxConnections` open sockets, `address-full` (HTTP 429) at
+   * `maxConnectionsPerIp` from `remoteAddress`. Counted on `open` and the
+   * close; refusals are logged at most once a minute per kind and address.
+   */
+  admit(remoteAddress: string): Admission;
+  /** A transport hands over a new socket; it calls the returned events from then on. */
+  open(connection: Connection): ConnectionEvents;
+  /** Loads the room list and starts timers and the bus subscription. Call once before `open`. */
+  start(): Promise<void>;
+  /** The room list as `room_list` shows it (at most `roomListLimit` rooms). */
+  rooms(): WireRoom[];
+  /** One page of every room, as `GET /api/rooms` answers it (see room-search.ts). */
+  searchRooms(query: RoomQuery): RoomPage;
+  /** Resolves when the store answers within the store timeout. */
+  check(): Promise<void>;
+  readonly connectionCount: number;
+  /**
+   * Shutdown, before `close`: reads no new requests on any connection
+   * (paused where the transport can; frames that still arrive are dropped
+   * unanswered and uncounted, so an unanswered request was never run) and
+   * finishes every admitted one: stored and broadcast, or an `error` frame.
+   * At `deadlineMs` every store call still in flight gives up (an append
+   * answers STORE_TIMEOUT) and requests not yet started fail without
+   * reaching the store (STORE_UNAVAILABLE). Resolves once every admitted
+   * request is answered. Idempotent.
+   */
+  drain(deadlineMs: number): Promise<void>;
+  /**
+   * Closes every connection with `code` (1001 going away, 1012 restart) and
+   * stops timers and the bus subscription. Idempotent. The store is the
+   * caller's to close, after the transport has stopped.
+   */
+  close(code?: number, reason?: string): void;
+}
