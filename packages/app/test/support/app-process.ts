@@ -36,11 +36,23 @@ export interface ListeningApp extends AppProcess {
 const live = new Set<AppProcess>();
 
 /**
+ * The Node.js that runs the app under test: this one, or the binary in
+ * RGCHAT_SERVER_NODE (run-on-node.js points it at another major version to
+ * run the Postgres suites there; the suites then check the app reports that
+ * version, so a run cannot pass on the wrong runtime).
+ */
+const SERVER_NODE = process.env['RGCHAT_SERVER_NODE'] ?? process.execPath;
+const SERVER_NODE_VERSION = process.env['RGCHAT_SERVER_NODE_VERSION'];
+
+/** The version (`v22.…`) of the Node.js the app under test runs on. */
+export const serverNodeVersion = (): string => SERVER_NODE_VERSION ?? process.version;
+
+/**
  * Spawns the built app with a clean environment: PATH plus `env`, so a
  * developer's own PORT or DATABASE_URL never leaks into a test.
  */
 export function spawnApp(env: Readonly<Record<string, string>>, cwd: string): AppProcess {
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(SERVER_NODE, [MAIN_JS], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,6 +132,10 @@ export function spawnApp(env: Readonly<Record<string, string>>, cwd: string): Ap
 export async function startAppProcess(env: Readonly<Record<string, string>>, cwd: string): Promise<ListeningApp> {
   const app = spawnApp({ HOST: '127.0.0.1', PORT: '0', ...env }, cwd);
   const line = await app.waitForLog((l) => l['msg'] === 'listening', 20_000);
+  const started = await app.waitForLog((l) => l['msg'] === 'starting rgchat');
+  if (SERVER_NODE_VERSION !== undefined && started['node'] !== SERVER_NODE_VERSION) {
+    throw new Error(`the app runs on Node ${String(started['node'])}, not the ${SERVER_NODE_VERSION} this run is for`);
+  }
   const port = Number(line['port']);
   return { ...app, port, url: `ws://127.0.0.1:${port}/`, httpUrl: `http://127.0.0.1:${port}` };
 }
