@@ -30,6 +30,11 @@ export interface ChatServerOptions {
   readonly limits?: Partial<Limits>;
   /** Exact origins allowed to open a socket; undefined or empty allows any. */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * The extension features a `hello` may negotiate (`FEATURE_NAMES`; an
+   * unknown name throws a RangeError). Default: all of them.
+   */
+  readonly features?: readonly string[];
 }
 
 export interface ChatServer {

@@ -3,6 +3,7 @@ import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
 import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
+import { enabledFeatures } from './features';
 import { createFrameGate } from './frame-gate';
 import { sweepHeartbeats } from './heartbeat-sweep';
 import { createLimits } from './limits';
@@ -39,7 +40,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const bus = deps.bus ?? createMemoryBus();
   const fanout = deps.fanout ?? createMemoryFanout();
   const acceptsOrigin = createOriginPolicy(options.allowedOrigins);
-  const decoder = createDecoder(limits);
+  const decoder = createDecoder(limits, undefined, enabledFeatures(options.features));
   const guard = createStoreGuard(clock, limits.storeTimeoutMs, log);
   const directory = createRoomDirectory(limits.roomListLimit);
   const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });

@@ -34,6 +34,9 @@ export { encodeBusEvent, decodeBusEvent, readRoomRecord, type BusEnvelope } from
 export { settleBatch, type Outcome, type Settler } from './batch-outcome';
 export { createWriteHealth, WRITE_FAILURE_HOLD_MS, type WriteHealth } from './write-health';
 
+// Extensions: the feature names a deployment may enable (config FEATURES).
+export { FEATURE_NAMES, type Feature } from './features';
+
 // Limits & errors: one validated limits object, error codes, close codes.
 export { createLimits, defaultLimits, type Limits } from './limits';
 export { ChatError, ErrorCode, isChatError } from './error-codes';

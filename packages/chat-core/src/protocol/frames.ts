@@ -39,7 +39,7 @@ export interface WireMessage {
 }
 
 export type ServerFrame =
-  | { type: 'welcome'; protocol: typeof PROTOCOL; self: WireSelf; activeRoomId?: string; rooms: WireRoom[] }
+  | { type: 'welcome'; protocol: typeof PROTOCOL; self: WireSelf; activeRoomId?: string; rooms: WireRoom[]; features?: string[] }
   | { type: 'room_list'; rooms: WireRoom[] }
   | { type: 'joined_room'; room: { id: string; name: string; createdAt: number }; messages: WireMessage[] }
   | { type: 'message'; roomId: string; message: WireMessage }
