@@ -5,7 +5,7 @@ import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
 import type { MessageRecord, MessageStore } from './ports/store';
 import type { StoreGuard } from './store-guard';
-import { messageFrame, roomTopic } from './wire';
+import { messageFrame, messageFramePlus, roomPlusTopic, roomTopic } from './wire';
 
 /** A join whose history read is in flight; it collects what the room delivers meanwhile. */
 interface Joiner {
@@ -15,13 +15,17 @@ interface Joiner {
 interface RoomState {
   readonly roomId: string;
   readonly topic: string;
+  /** The Message+ topic (see `roomPlusTopic`). */
+  readonly plusTopic: string;
   /** Highest seq delivered to members; null until the first history read tells us. */
   lastSeq: number | null;
   /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
   readonly pending: Map<number, MessageRecord>;
   readonly joiners: Set<Joiner>;
-  /** Local connections subscribed to the topic. */
+  /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
+  /** The members on the Message+ topic (a subset of `members`). */
+  readonly plus: Set<Connection>;
   gapTimer: Cancel | undefined;
   filling: boolean;
   gapRetryMs: number;
@@ -35,6 +39,12 @@ export interface RoomFeedDeps {
   readonly log: Log;
   readonly historyLimit: number;
   readonly gapFillMs: number;
+}
+
+/** How a connection joins (see `RoomFeed.join`). */
+export interface FeedJoinOptions {
+  /** Live messages as Message+ (with `seq`): the connection negotiated a feature. */
+  readonly plus?: boolean;
 }
 
 export interface RoomFeed {
@@ -51,8 +61,14 @@ export interface RoomFeed {
     roomId: string,
     stillWanted: () => boolean,
     onReady: (history: MessageRecord[]) => void,
+    options?: FeedJoinOptions,
   ): Promise<boolean>;
   leave(connection: Connection, roomId: string): void;
+  /**
+   * Moves a member to the v1 or the Message+ topic (a later `hello`
+   * negotiated again); nothing for a connection not in the room.
+   */
+  setVariant(connection: Connection, roomId: string, plus: boolean): void;
   /** Unconfirmed appends whose message this feed keeps from their sender (see echo-holds.ts). */
   readonly echoes: EchoHolds;
   /** The bus may have dropped events: re-read every watched room from the store. */
@@ -80,10 +96,12 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       s = {
         roomId,
         topic: roomTopic(roomId),
+        plusTopic: roomPlusTopic(roomId),
         lastSeq: null,
         pending: new Map(),
         joiners: new Set(),
         members: new Set(),
+        plus: new Set(),
         gapTimer: undefined,
         filling: false,
         gapRetryMs: gapFillMs,
@@ -99,18 +117,26 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
     rooms.delete(s.roomId);
   }
 
+  function broadcast(s: RoomState, frame: string, plusFrame: string | undefined): void {
+    fanout.publish(s.topic, frame);
+    if (plusFrame !== undefined) fanout.publish(s.plusTopic, plusFrame);
+  }
+
   function publish(s: RoomState, m: MessageRecord): void {
-    // Serialised once; the same string goes to every member.
+    // Serialised once per variant; the same string goes to every member of
+    // that variant. A room without Message+ members never builds the second.
     const frame = messageFrame(m);
+    const plusFrame = s.plus.size > 0 ? messageFramePlus(m) : undefined;
     const skip = echoes.skip(m.id);
     if (skip !== undefined && s.members.has(skip)) {
       // Out of the topic for this one publish, whatever the fanout (uWS
       // fixes a publish's recipients when it is called).
-      fanout.unsubscribe(skip, s.topic);
-      fanout.publish(s.topic, frame);
-      fanout.subscribe(skip, s.topic);
+      const topic = s.plus.has(skip) ? s.plusTopic : s.topic;
+      fanout.unsubscribe(skip, topic);
+      broadcast(s, frame, plusFrame);
+      fanout.subscribe(skip, topic);
     } else {
-      fanout.publish(s.topic, frame);
+      broadcast(s, frame, plusFrame);
     }
     for (const j of s.joiners) {
       j.buffer.push(m);
@@ -176,7 +202,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       drain(s);
     },
 
-    async join(connection, roomId, stillWanted, onReady) {
+    async join(connection, roomId, stillWanted, onReady, options = {}) {
       const s = stateOf(roomId);
       const joiner: Joiner = { buffer: [] };
       s.joiners.add(joiner);
@@ -203,8 +229,9 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       merged = merged.concat(joiner.buffer.filter((m) => m.seq > tail));
       if (merged.length > historyLimit) merged = merged.slice(merged.length - historyLimit);
       onReady(merged);
-      fanout.subscribe(connection, s.topic);
+      fanout.subscribe(connection, options.plus === true ? s.plusTopic : s.topic);
       s.members.add(connection);
+      if (options.plus === true) s.plus.add(connection);
       drain(s);
       if (readUpTo > upTo && !s.gapTimer && s.pending.size === 0) {
         // The store already holds messages the feed has not delivered: fetch them soon.
@@ -218,11 +245,24 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
 
     leave(connection, roomId) {
       const s = rooms.get(roomId);
-      fanout.unsubscribe(connection, roomTopic(roomId));
+      if (s?.plus.delete(connection)) fanout.unsubscribe(connection, s.plusTopic);
+      else fanout.unsubscribe(connection, roomTopic(roomId));
+      // Not tracked (closed feed): its topic is unknown, so out of both.
+      if (!s) fanout.unsubscribe(connection, roomPlusTopic(roomId));
       echoes.releaseAll(connection);
       if (!s) return;
       s.members.delete(connection);
       dropIfIdle(s);
+    },
+
+    setVariant(connection, roomId, plus) {
+      const s = rooms.get(roomId);
+      if (!s?.members.has(connection) || s.plus.has(connection) === plus) return;
+      // Synchronous, like a publish: no message falls between the two topics.
+      fanout.unsubscribe(connection, plus ? s.topic : s.plusTopic);
+      fanout.subscribe(connection, plus ? s.plusTopic : s.topic);
+      if (plus) s.plus.add(connection);
+      else s.plus.delete(connection);
     },
 
     echoes,

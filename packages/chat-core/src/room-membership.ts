@@ -5,7 +5,7 @@ import type { RoomFeed } from './room-feed';
 import type { Session } from './session';
 import { sendFrame } from './session-frames';
 import type { StoreGuard } from './store-guard';
-import { toWireMessage } from './wire';
+import { toWireMessage, toWireMessagePlus, wantsPlus } from './wire';
 
 /** Which room a session is in (rg-chat-v1: one at a time), and moving it. */
 export interface RoomMembership {
@@ -46,6 +46,8 @@ export function createRoomMembership({ store, guard, directory, feed }: Membersh
 
     async join(s, room, before) {
       leave(s);
+      // Decided once: a hello that negotiates again cannot run while this join is in flight.
+      const plus = wantsPlus(s.features);
       const joined = await feed.join(
         s.connection,
         room.id,
@@ -56,9 +58,10 @@ export function createRoomMembership({ store, guard, directory, feed }: Membersh
           sendFrame(s, {
             type: 'joined_room',
             room: { id: room.id, name: room.name, createdAt: room.createdAt },
-            messages: history.map(toWireMessage),
+            messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
           });
         },
+        { plus },
       );
       if (!joined) s.roomId = undefined;
     },

@@ -87,9 +87,9 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
    */
   async function appendGroup(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
     const client = await pool.connect();
-    let rows: QueryResult<RoomRow & { inserted: string }>;
+    let rows: QueryResult<RoomRow & { last_seq: string; inserted: string }>;
     try {
-      rows = await noteWrite(client.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
+      rows = await noteWrite(client.query<RoomRow & { last_seq: string; inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
       client.release();
     } catch (e) {
       // As pool.query does: a connection that failed a query is not reused.
@@ -110,11 +110,12 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       throw new Error(`append inserted ${row.inserted} of ${batch.length} messages`);
     }
     const after = toRoom(row);
-    const firstSeq = after.messageCount - batch.length + 1;
+    const firstSeq = Number(row.last_seq) - batch.length + 1;
+    const firstCount = after.messageCount - batch.length + 1;
     return batch.map((m, i) => {
       const message = storedMessage(m, firstSeq + i);
       // The room as it was right after THIS message, as the port promises.
-      return { ok: true, value: { message, room: roomAfter(after, message) } };
+      return { ok: true, value: { message, room: roomAfter(after, message, firstCount + i) } };
     });
   }
 

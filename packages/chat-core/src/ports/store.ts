@@ -5,7 +5,7 @@ export interface RoomRecord {
   readonly id: string;
   readonly name: string;
   readonly createdAt: number;
-  /** Exact number of messages ever stored in the room. */
+  /** Exact number of messages stored in the room (visible ones, once messages can be deleted). */
   readonly messageCount: number;
   /** `ts` of the newest message, or null for an empty room. */
   readonly lastMessageTs: number | null;
@@ -16,8 +16,10 @@ export interface MessageRecord {
   readonly roomId: string;
   /**
    * Position in the room, 1-based, assigned by the store inside the write
-   * transaction: equal to the room's `messageCount` right after the insert.
-   * Every instance and every history read agree on it.
+   * transaction from the room's own counter (`last_seq`, kept apart from
+   * `messageCount`): one more than the highest seq ever assigned there, so
+   * never reused, even for a deleted message. Every instance and every
+   * history read agree on it.
    */
   readonly seq: number;
   readonly id: string;
@@ -57,8 +59,8 @@ export interface RoomStore {
 /** Messages: append-only per room, read by position. */
 export interface MessageStore {
   /**
-   * Stores the message and bumps the room's count and last activity in one
-   * transaction, assigning `seq`. Resolves only once durable. Rejects with a
+   * Stores the message and bumps the room's count, seq counter and last
+   * activity in one transaction, assigning `seq`. Resolves only once durable. Rejects with a
    * `ChatError('ROOM_NOT_FOUND')` when the room does not exist.
    */
   appendMessage(message: NewMessage): Promise<AppendResult>;

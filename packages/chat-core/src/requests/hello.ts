@@ -8,6 +8,7 @@ import type { RequestSpec } from '../request-spec';
 import { negotiate, type Feature } from '../features';
 import { guestName, NO_FEATURES, type Session } from '../session';
 import { selfOf, sendFrame } from '../session-frames';
+import { wantsPlus } from '../wire';
 
 /** Longest `sessionId` kept; longer ones are cut. */
 const MAX_SESSION_ID = 128;
@@ -96,6 +97,8 @@ export const hello: RequestSpec<HelloRequest> = {
     s.profile = { name: r.name ?? guestName(ctx.ids), avatarId: r.avatarId ?? s.profile.avatarId };
     if (r.sessionId !== undefined) s.sessionId = r.sessionId;
     s.features = featureSet(r);
+    // Already in a room: its live messages follow the new negotiation from now on.
+    if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
     s.greeted = true;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
     return resume(ctx, s, r, r.resumeRoomId);
