@@ -5,6 +5,7 @@ import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
 import { enabledFeatures } from './features';
 import { createFrameGate } from './frame-gate';
+import { readHistory } from './history';
 import { sweepHeartbeats } from './heartbeat-sweep';
 import { createLimits } from './limits';
 import { createMemoryBus } from './memory-bus';
@@ -151,6 +152,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     rooms: () => directory.list(),
 
     searchRooms: (query) => searchRooms(directory.sorted(), query),
+
+    history: (roomId, query) => readHistory(store, guard, roomId, query),
 
     check: () => guard('check', () => store.check()),
 

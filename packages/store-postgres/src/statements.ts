@@ -60,6 +60,18 @@ export function statementsFor(schema: string) {
     recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
     messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
     /**
+     * A history page and the room's counter in ONE statement (one snapshot,
+     * one round trip): no row means no room; a row with a NULL id is a room
+     * without messages in that range. The lateral read is a range scan of
+     * messages_room_seq; the store puts its at most $3 rows in order.
+     */
+    pageBefore: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
+                   SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq < $2 ORDER BY seq DESC LIMIT $3
+                 ) m ON true WHERE r.id = $1`,
+    pageAfter: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
+                  SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq > $2 ORDER BY seq ASC LIMIT $3
+                ) m ON true WHERE r.id = $1`,
+    /**
      * Appends n messages to ONE room in one statement, so one round trip and
      * one commit. The UPDATE takes the room's row lock, which serialises
      * writers of that room across every instance; the new last_seq is the

@@ -261,6 +261,19 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map((r) => toMessage(roomId, r)).reverse()),
     messagesAfter: (roomId, afterSeq, limit) =>
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
+    // One synchronous run: the counter and the rows are read with no append in between.
+    messagesPage: (roomId, { before, after, limit }) =>
+      run(() => {
+        const lastSeq = stmts.lastSeq.get(roomId);
+        if (lastSeq === undefined) return undefined;
+        const older = after === undefined;
+        const rows = older
+          ? stmts.pageBefore.all(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+          : stmts.messagesAfter.all(roomId, after, limit + 1);
+        const hasMore = rows.length > limit;
+        const messages = rows.slice(0, limit).map((r) => toMessage(roomId, r));
+        return { messages: older ? messages.reverse() : messages, hasMore, lastSeq };
+      }),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());

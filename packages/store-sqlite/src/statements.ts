@@ -28,6 +28,8 @@ export const historySql = {
   /** Newest first; the store reverses the (at most `limit`) rows. */
   recentMessages: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?`,
   messagesAfter: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+  /** A history page before a seq (or of the newest, with MAX_SAFE_INTEGER), newest first; the store reverses it. */
+  pageBefore: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
 } as const;
 
 /**
@@ -65,6 +67,8 @@ export function prepareStatements(db: Database) {
     ) as Statement<[string, string, number, number, string, string, number, MessageType, string]>,
     recentMessages: db.prepare(historySql.recentMessages).raw() as Statement<[string, number], HistoryRow>,
     messagesAfter: db.prepare(historySql.messagesAfter).raw() as Statement<[string, number, number], HistoryRow>,
+    pageBefore: db.prepare(historySql.pageBefore).raw() as Statement<[string, number, number], HistoryRow>,
+    lastSeq: db.prepare('SELECT last_seq FROM rooms WHERE id = ?').pluck() as Statement<[string], number>,
   };
 }
 

@@ -78,6 +78,19 @@ export function createMemoryStore(): MemoryStore {
       const from = firstAbove(all, afterSeq);
       return all.slice(from, from + limit);
     },
+    async messagesPage(roomId, { before, after, limit }) {
+      await gate();
+      const all = messages.get(roomId);
+      const lastSeq = lastSeqs.get(roomId);
+      if (all === undefined || lastSeq === undefined) return undefined;
+      if (after !== undefined) {
+        const from = firstAbove(all, after);
+        return { messages: all.slice(from, from + limit), hasMore: all.length > from + limit, lastSeq };
+      }
+      const end = before === undefined ? all.length : firstAbove(all, before - 1);
+      const start = Math.max(0, end - limit);
+      return { messages: all.slice(start, end), hasMore: start > 0, lastSeq };
+    },
     async check() {
       await gate();
     },

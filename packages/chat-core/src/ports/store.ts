@@ -70,8 +70,41 @@ export interface MessageStore {
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
 }
 
+/** One page of a room's history (`HistoryStore.messagesPage`); at most one cursor, core checks that. */
+export interface PageQuery {
+  /** The newest `limit` messages with `seq < before`. */
+  readonly before?: number | undefined;
+  /** The oldest `limit` messages with `seq > after`. */
+  readonly after?: number | undefined;
+  /** Without a cursor: the newest `limit` messages. 1 or more. */
+  readonly limit: number;
+}
+
+export interface MessagePage {
+  /** At most `limit` messages, oldest first. */
+  readonly messages: MessageRecord[];
+  /** More messages exist beyond this page in the direction asked (older for none/`before`, newer for `after`). */
+  readonly hasMore: boolean;
+  /**
+   * The highest seq ever assigned in the room (deleted messages included),
+   * read together with `messages`: recovery tells "nothing missed" from "the
+   * database was replaced" with it.
+   */
+  readonly lastSeq: number;
+}
+
+/** Pages of a room's history by position: `history`, `GET /api/rooms/{id}/messages` and recovery (issue #11). */
+export interface HistoryStore {
+  /**
+   * One page, from one indexed range read of `limit + 1` rows (the extra
+   * one only says `hasMore`) and the room's counter, consistent with each
+   * other; undefined when the room does not exist.
+   */
+  messagesPage(roomId: string, query: PageQuery): Promise<MessagePage | undefined>;
+}
+
 /** What core needs from storage, plus its lifecycle. */
-export interface ChatStore extends RoomStore, MessageStore {
+export interface ChatStore extends RoomStore, MessageStore, HistoryStore {
   /** Resolves when the store can serve reads and writes (health check). */
   check(): Promise<void>;
   /** Flushes and releases everything; idempotent. */

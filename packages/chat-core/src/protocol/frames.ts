@@ -57,4 +57,5 @@ export type ServerFrame =
   | { type: 'message'; roomId: string; message: WireMessage }
   | { type: 'profile_ack'; self: WireSelf }
   | { type: 'pong'; ts: number | string }
+  | { type: 'history'; roomId: string; messages: WireMessagePlus[]; hasMore: boolean }
   | { type: 'error'; code: string; message: string; requestType: string | null };
