@@ -37,6 +37,16 @@ export function historyQuery(before: unknown, after: unknown, limit: unknown): P
   return { before: b, after: a, limit: l ?? DEFAULT_HISTORY_PAGE_LIMIT };
 }
 
+/** `since` of `join_room` (recovery): absent or null is none; else a seq, or INVALID_REQUEST. */
+export function sinceField(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isSeq(value)) throw new ChatError(ErrorCode.INVALID_REQUEST, 'since must be a whole number (the last seq you hold).');
+  return value;
+}
+
+/** `since` of `hello` (recovery, with `resumeRoomId`): hello falls back instead of failing, so a bad one is none. */
+export const lenientSince = (value: unknown): number | undefined => (isSeq(value) ? value : undefined);
+
 /** Longest digit string read as a number: beyond 2^53 a seq cannot be exact. */
 const DIGITS = /^[0-9]{1,16}$/;
 

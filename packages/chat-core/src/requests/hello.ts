@@ -6,6 +6,7 @@ import { wellFormed } from '../protocol/text';
 import type { RequestContext } from '../request-context';
 import type { RequestSpec } from '../request-spec';
 import { negotiate, type Feature } from '../features';
+import { lenientSince } from '../history';
 import { guestName, NO_FEATURES, type Session } from '../session';
 import { selfOf, sendFrame } from '../session-frames';
 import { wantsPlus } from '../wire';
@@ -25,6 +26,8 @@ export interface HelloRequest {
   readonly name: string | undefined;
   readonly avatarId: number | undefined;
   readonly resumeRoomId: string | undefined;
+  /** The last seq the client holds of `resumeRoomId` (used only where `recovery` is negotiated); a bad one is none. */
+  readonly since: number | undefined;
 }
 
 /**
@@ -57,7 +60,8 @@ async function resume(ctx: RequestContext, s: Session, r: HelloRequest, roomId: 
   }
   if (!room) return welcome(ctx, s, r, s.roomId);
   const target = room;
-  await ctx.rooms.join(s, target, () => welcome(ctx, s, r, target.id));
+  const since = s.features.has('recovery') ? r.since : undefined;
+  await ctx.rooms.join(s, target, () => welcome(ctx, s, r, target.id), since);
 }
 
 /**
@@ -88,6 +92,7 @@ export const hello: RequestSpec<HelloRequest> = {
       name: read.lenient(read.schemas.name, own(p, 'name')),
       avatarId: read.lenient(read.schemas.avatarId, own(p, 'avatarId')),
       resumeRoomId: resumeRoomId === undefined || resumeRoomId === null ? undefined : read.lenient(read.schemas.roomId, resumeRoomId),
+      since: lenientSince(own(o, 'since')),
     };
   },
   admitted(s, r) {
