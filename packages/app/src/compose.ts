@@ -96,7 +96,7 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
   });
   c.register(tokens.chat, {
     useFactory: instanceCachingFactory((r) => {
-      const { limits, allowedOrigins } = get(r, 'config');
+      const { limits, allowedOrigins, features } = get(r, 'config');
       const fanout = get(r, 'transport').fanout;
       const chat = createChatServer(
         {
@@ -107,7 +107,7 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
           bus: get(r, 'bus'),
           ...(fanout ? { fanout } : {}),
         },
-        { limits, ...(allowedOrigins ? { allowedOrigins } : {}) },
+        { limits, ...(allowedOrigins ? { allowedOrigins } : {}), ...(features ? { features } : {}) },
       );
       // Built after its store and bus (resolved just above), so it closes before them;
       // the listener, started last, has already stopped accepting when this runs.

@@ -27,6 +27,7 @@ export function summarizeConfig(config: AppConfig): Record<string, unknown> {
     transport: config.transport,
     limits: config.limits,
     allowedOrigins: config.allowedOrigins ?? 'any',
+    features: config.features ?? 'all',
     logLevel: config.logLevel,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { createLimits, type Limits } from '@rgchat/chat-core';
+import { createLimits, FEATURE_NAMES, type Feature, type Limits } from '@rgchat/chat-core';
 import { buses, storageAdapter, storages, TRANSPORT_KINDS, type BusKind, type StorageConfig, type StorageKind, type TransportKind } from './adapters';
 import { inRange, nonEmpty, oneOf, shown, wholeNumber } from './env-values';
 
@@ -34,6 +34,8 @@ export interface AppConfig {
   readonly limits: Limits;
   /** Exact origins allowed to open a socket; undefined allows any. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /** Extension features clients may negotiate (`FEATURES`); undefined: core's default, all of them. */
+  readonly features: readonly Feature[] | undefined;
   readonly logLevel: LogLevelName;
   /** Longest a graceful stop may take before the process exits 1 anyway. */
   readonly shutdownTimeoutMs: number;
@@ -91,6 +93,7 @@ export const ENV_VARS: readonly string[] = [
   'BUS',
   ...Object.keys(adapterVars),
   'ALLOWED_ORIGINS',
+  'FEATURES',
   ...Object.keys(LIMIT_VARS),
   'LOG_LEVEL',
   'TRUST_PROXY',
@@ -144,6 +147,24 @@ const originList = v.pipe(
   }),
 );
 
+/**
+ * `FEATURES`: comma-separated extension names (chat-core's FEATURE_NAMES).
+ * Empty turns every extension off (every client is then plain rg-chat-v1),
+ * which is safe, unlike an emptied ALLOWED_ORIGINS; an unknown name is an
+ * error, so a typo never silently leaves a feature off.
+ */
+const featureList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((f) => f.trim()).filter((f) => f.length > 0)),
+  v.rawCheck<string[]>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const known: readonly string[] = FEATURE_NAMES;
+    const bad = dataset.value.filter((f) => !known.includes(f));
+    if (bad.length > 0) addIssue({ message: `names unknown features ${bad.map(shown).join(', ')}; known: ${FEATURE_NAMES.join(', ')}` });
+  }),
+  v.transform((list) => [...new Set(list)] as Feature[]),
+);
+
 const limitEntries = Object.fromEntries(
   (Object.entries(LIMIT_VARS) as Array<[LimitVar, keyof Limits]>).map(([name, field]) => [name, v.optional(coreLimit(field))]),
 ) as { [K in LimitVar]: v.OptionalSchema<ReturnType<typeof coreLimit>, undefined> };
@@ -155,6 +176,7 @@ const envSchema = v.object({
   STORAGE: v.optional(oneOf(STORAGE_KINDS)),
   BUS: v.optional(oneOf(BUS_KINDS)),
   ALLOWED_ORIGINS: v.optional(originList),
+  FEATURES: v.optional(featureList),
   ...limitEntries,
   LOG_LEVEL: v.optional(oneOf(LOG_LEVELS), 'info'),
   TRUST_PROXY: v.optional(flag, 'false'),
@@ -257,6 +279,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     transport: { kind: e.CHAT_TRANSPORT, host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     limits,
     allowedOrigins: e.ALLOWED_ORIGINS,
+    features: e.FEATURES,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

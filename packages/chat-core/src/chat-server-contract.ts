@@ -6,7 +6,8 @@ import type { Connection, ConnectionEvents } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Ids } from './ports/ids';
 import type { Log } from './ports/log';
-import type { ChatStore } from './ports/store';
+import type { HistoryAnswer } from './history';
+import type { ChatStore, PageQuery } from './ports/store';
 import type { WireRoom } from './protocol/frames';
 import type { RoomPage, RoomQuery } from './room-search';
 
@@ -30,6 +31,11 @@ export interface ChatServerOptions {
   readonly limits?: Partial<Limits>;
   /** Exact origins allowed to open a socket; undefined or empty allows any. */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * The extension features a `hello` may negotiate (`FEATURE_NAMES`; an
+   * unknown name throws a RangeError). Default: all of them.
+   */
+  readonly features?: readonly string[];
 }
 
 export interface ChatServer {
@@ -51,6 +57,12 @@ export interface ChatServer {
   rooms(): WireRoom[];
   /** One page of every room, as `GET /api/rooms` answers it (see room-search.ts). */
   searchRooms(query: RoomQuery): RoomPage;
+  /**
+   * One page of a room's history as `GET /api/rooms/{roomId}/messages`
+   * answers it (see history.ts); rejects with a ChatError: ROOM_NOT_FOUND,
+   * or STORE_UNAVAILABLE when the store fails or is too slow.
+   */
+  history(roomId: string, query: PageQuery): Promise<HistoryAnswer>;
   /** Resolves when the store answers within the store timeout. */
   check(): Promise<void>;
   readonly connectionCount: number;

@@ -3,7 +3,9 @@ import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
 import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
+import { enabledFeatures } from './features';
 import { createFrameGate } from './frame-gate';
+import { readHistory } from './history';
 import { sweepHeartbeats } from './heartbeat-sweep';
 import { createLimits } from './limits';
 import { createMemoryBus } from './memory-bus';
@@ -39,7 +41,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const bus = deps.bus ?? createMemoryBus();
   const fanout = deps.fanout ?? createMemoryFanout();
   const acceptsOrigin = createOriginPolicy(options.allowedOrigins);
-  const decoder = createDecoder(limits);
+  const decoder = createDecoder(limits, undefined, enabledFeatures(options.features));
   const guard = createStoreGuard(clock, limits.storeTimeoutMs, log);
   const directory = createRoomDirectory(limits.roomListLimit);
   const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });
@@ -150,6 +152,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     rooms: () => directory.list(),
 
     searchRooms: (query) => searchRooms(directory.sorted(), query),
+
+    history: (roomId, query) => readHistory(store, guard, roomId, query),
 
     check: () => guard('check', () => store.check()),
 

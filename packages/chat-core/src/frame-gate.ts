@@ -55,8 +55,11 @@ export function createFrameGate({ decoder, log, closed }: FrameGateDeps): (s: Se
       invalid(s, BINARY, new ChatError(ErrorCode.INVALID_REQUEST, 'Binary frames are not supported; send JSON text.'), null);
       return undefined;
     }
-    const decoded = decoder.decode(data, s.features);
-    if (decoded.ok) return decoded;
+    const decoded = decoder.decode(data, s.featuresAhead);
+    if (decoded.ok) {
+      decoded.spec.admitted?.(s, decoded.request);
+      return decoded;
+    }
     invalid(s, decoded.error.code, decoded.error, decoded.requestType);
     return undefined;
   };

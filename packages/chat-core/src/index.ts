@@ -6,7 +6,18 @@
 export type { Clock, Cancel } from './ports/clock';
 export type { Ids } from './ports/ids';
 export { silentLog, type Log, type LogLevel } from './ports/log';
-export type { ChatStore, RoomStore, MessageStore, RoomRecord, MessageRecord, NewMessage, AppendResult } from './ports/store';
+export type {
+  ChatStore,
+  RoomStore,
+  MessageStore,
+  HistoryStore,
+  PageQuery,
+  MessagePage,
+  RoomRecord,
+  MessageRecord,
+  NewMessage,
+  AppendResult,
+} from './ports/store';
 export type { Bus, BusEvent } from './ports/bus';
 export type { Connection, ConnectionEvents } from './ports/connection';
 export type { Fanout } from './ports/fanout';
@@ -33,6 +44,9 @@ export { messageRecord, storedMessage, roomAfter } from './message-record';
 export { encodeBusEvent, decodeBusEvent, readRoomRecord, type BusEnvelope } from './bus-codec';
 export { settleBatch, type Outcome, type Settler } from './batch-outcome';
 export { createWriteHealth, WRITE_FAILURE_HOLD_MS, type WriteHealth } from './write-health';
+
+// Extensions: the feature names a deployment may enable (config FEATURES).
+export { FEATURE_NAMES, type Feature } from './features';
 
 // Limits & errors: one validated limits object, error codes, close codes.
 export { createLimits, defaultLimits, type Limits } from './limits';

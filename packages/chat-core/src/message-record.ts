@@ -30,13 +30,16 @@ export const storedMessage = (message: NewMessage, seq: number): MessageRecord =
 
 /**
  * `room` as it stands right after `message` (the port's `AppendResult.room`):
- * its count is the message's seq and its last activity the message's ts.
+ * `messageCount` messages (default: one more than `room`, the room right
+ * before the message) and the message's ts as last activity. The count is
+ * not the seq: seq comes from the room's never-reused `last_seq` counter,
+ * the count is what is visible (issue #11: deleted messages leave holes).
  * A literal, for the same reason as `messageRecord`.
  */
-export const roomAfter = (room: RoomRecord, message: MessageRecord): RoomRecord => ({
+export const roomAfter = (room: RoomRecord, message: MessageRecord, messageCount: number = room.messageCount + 1): RoomRecord => ({
   id: room.id,
   name: room.name,
   createdAt: room.createdAt,
-  messageCount: message.seq,
+  messageCount,
   lastMessageTs: message.ts,
 });

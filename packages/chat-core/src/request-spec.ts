@@ -25,8 +25,18 @@ export interface RequestSpec<R extends { readonly type: string }> {
    * commit). Other requests wait until everything before them settled.
    */
   readonly pipelines: boolean;
-  /** The frame's own fields, validated and normalised; throws a ChatError. */
-  decode(frame: JsonObject, read: FieldReader): R;
+  /**
+   * The frame's own fields, validated and normalised; throws a ChatError.
+   * `features` are the connection's as this frame will find them when served
+   * (a field an extension adds is read only where it was negotiated).
+   */
+  decode(frame: JsonObject, read: FieldReader, features: ReadonlySet<string>): R;
+  /**
+   * Runs when the frame is admitted, before it is queued (optional). `hello`
+   * uses it: frames queued behind a hello are decoded with the features that
+   * hello will negotiate, since they are served after it.
+   */
+  admitted?(s: Session, request: R): void;
   /**
    * Serves the request: returns nothing when done synchronously, or a
    * promise. A ChatError becomes an `error` frame; anything else is a bug

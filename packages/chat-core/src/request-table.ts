@@ -1,16 +1,23 @@
 import type { AnyRequestSpec, RequestOf } from './request-spec';
 import { createRoom } from './requests/create-room';
+import { getHistory } from './requests/get-history';
 import { hello } from './requests/hello';
 import { joinRoom } from './requests/join-room';
 import { ping } from './requests/ping';
 import { sendMessage } from './requests/send-message';
 import { setProfile } from './requests/set-profile';
 
-/** Every request type a client may send, one row each (see `RequestSpec`). */
+/** The rg-chat-v1 requests, one row each (see `RequestSpec`). */
 export const requestTable = [hello, setProfile, createRoom, joinRoom, sendMessage, ping] as const;
+
+/** The extensions' requests, one row each, every one behind its `feature` (/work/shared/extensions.md). */
+export const extensionTable = [getHistory] as const;
+
+/** Every request type a client may send: what the decoder dispatches through. */
+export const allRequests = [...requestTable, ...extensionTable] as const;
 
 /** A table the decoder dispatches through: the rows, looked up by `type`. */
 export type RequestTable = readonly AnyRequestSpec[];
 
 /** A validated, normalised request of rg-chat-v1 and the negotiated extensions: what core acts on. */
-export type Request = RequestOf<(typeof requestTable)[number]>;
+export type Request = RequestOf<(typeof allRequests)[number]>;

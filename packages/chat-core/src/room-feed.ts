@@ -3,38 +3,61 @@ import type { Clock, Cancel } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
-import type { MessageRecord, MessageStore } from './ports/store';
+import { readRecent, readSince, type JoinSnapshot } from './join-snapshot';
+import type { HistoryStore, MessageRecord, MessageStore } from './ports/store';
 import type { StoreGuard } from './store-guard';
-import { messageFrame, roomTopic } from './wire';
+import { messageFrame, messageFramePlus, roomPlusTopic, roomTopic } from './wire';
 
 /** A join whose history read is in flight; it collects what the room delivers meanwhile. */
 interface Joiner {
   readonly buffer: MessageRecord[];
+  /** The buffer overflowed `historyLimit`: it no longer follows on from the snapshot without a gap. */
+  dropped: boolean;
 }
 
 interface RoomState {
   readonly roomId: string;
   readonly topic: string;
+  /** The Message+ topic (see `roomPlusTopic`). */
+  readonly plusTopic: string;
   /** Highest seq delivered to members; null until the first history read tells us. */
   lastSeq: number | null;
   /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
   readonly pending: Map<number, MessageRecord>;
   readonly joiners: Set<Joiner>;
-  /** Local connections subscribed to the topic. */
+  /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
+  /** The members on the Message+ topic (a subset of `members`). */
+  readonly plus: Set<Connection>;
   gapTimer: Cancel | undefined;
   filling: boolean;
+  /** Settles when the fill in flight (if any) has delivered what it read. */
+  filled: Promise<void>;
   gapRetryMs: number;
 }
 
 export interface RoomFeedDeps {
-  readonly store: MessageStore;
+  /** `messagesPage` (HistoryStore) is needed only by joins with `since`. */
+  readonly store: MessageStore & Partial<HistoryStore>;
   readonly guard: StoreGuard;
   readonly fanout: Fanout;
   readonly clock: Clock;
   readonly log: Log;
   readonly historyLimit: number;
   readonly gapFillMs: number;
+}
+
+/** How a connection joins (see `RoomFeed.join`). */
+export interface FeedJoinOptions {
+  /** Live messages as Message+ (with `seq`): the connection negotiated a feature. */
+  readonly plus?: boolean;
+  /**
+   * Recovery: the last seq the joiner holds. `onReady` then gets
+   * `recovered`: true when the history is exactly the messages after it
+   * (live ones follow with no gap and no duplicate), false when it is the
+   * newest `historyLimit` instead (see join-snapshot.ts).
+   */
+  readonly since?: number | undefined;
 }
 
 export interface RoomFeed {
@@ -50,9 +73,15 @@ export interface RoomFeed {
     connection: Connection,
     roomId: string,
     stillWanted: () => boolean,
-    onReady: (history: MessageRecord[]) => void,
+    onReady: (history: MessageRecord[], recovered: boolean | undefined) => void,
+    options?: FeedJoinOptions,
   ): Promise<boolean>;
   leave(connection: Connection, roomId: string): void;
+  /**
+   * Moves a member to the v1 or the Message+ topic (a later `hello`
+   * negotiated again); nothing for a connection not in the room.
+   */
+  setVariant(connection: Connection, roomId: string, plus: boolean): void;
   /** Unconfirmed appends whose message this feed keeps from their sender (see echo-holds.ts). */
   readonly echoes: EchoHolds;
   /** The bus may have dropped events: re-read every watched room from the store. */
@@ -73,6 +102,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   const maxPending = historyLimit * 2;
   const maxGapRetryMs = 30_000;
   const echoes = createEchoHolds();
+  const reader = { store, guard, historyLimit };
 
   function stateOf(roomId: string): RoomState {
     let s = rooms.get(roomId);
@@ -80,12 +110,15 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       s = {
         roomId,
         topic: roomTopic(roomId),
+        plusTopic: roomPlusTopic(roomId),
         lastSeq: null,
         pending: new Map(),
         joiners: new Set(),
         members: new Set(),
+        plus: new Set(),
         gapTimer: undefined,
         filling: false,
+        filled: Promise.resolve(),
         gapRetryMs: gapFillMs,
       };
       rooms.set(roomId, s);
@@ -99,22 +132,33 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
     rooms.delete(s.roomId);
   }
 
+  function broadcast(s: RoomState, frame: string, plusFrame: string | undefined): void {
+    fanout.publish(s.topic, frame);
+    if (plusFrame !== undefined) fanout.publish(s.plusTopic, plusFrame);
+  }
+
   function publish(s: RoomState, m: MessageRecord): void {
-    // Serialised once; the same string goes to every member.
+    // Serialised once per variant; the same string goes to every member of
+    // that variant. A room without Message+ members never builds the second.
     const frame = messageFrame(m);
+    const plusFrame = s.plus.size > 0 ? messageFramePlus(m) : undefined;
     const skip = echoes.skip(m.id);
     if (skip !== undefined && s.members.has(skip)) {
       // Out of the topic for this one publish, whatever the fanout (uWS
       // fixes a publish's recipients when it is called).
-      fanout.unsubscribe(skip, s.topic);
-      fanout.publish(s.topic, frame);
-      fanout.subscribe(skip, s.topic);
+      const topic = s.plus.has(skip) ? s.plusTopic : s.topic;
+      fanout.unsubscribe(skip, topic);
+      broadcast(s, frame, plusFrame);
+      fanout.subscribe(skip, topic);
     } else {
-      fanout.publish(s.topic, frame);
+      broadcast(s, frame, plusFrame);
     }
     for (const j of s.joiners) {
       j.buffer.push(m);
-      if (j.buffer.length > historyLimit) j.buffer.shift();
+      if (j.buffer.length > historyLimit) {
+        j.buffer.shift();
+        j.dropped = true;
+      }
     }
   }
 
@@ -142,13 +186,35 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
     }
   }
 
-  async function fill(s: RoomState): Promise<void> {
-    if (s.filling || s.lastSeq === null || rooms.get(s.roomId) !== s) return;
+  /** Reads the room's gap from the store and delivers it; a fill already in flight is shared. Never rejects. */
+  function fill(s: RoomState): Promise<void> {
+    if (s.filling) return s.filled;
+    if (s.lastSeq === null || rooms.get(s.roomId) !== s) return Promise.resolve();
     s.filling = true;
+    s.filled = readGap(s);
+    return s.filled;
+  }
+
+  /**
+   * A recovering joiner holds everything up to `since`; live delivery must
+   * not start below it, or it would get some messages twice. While this
+   * instance's feed is behind `since` (the client came from an instance
+   * whose bus was ahead), read the gap now. False when it cannot catch up.
+   */
+  async function catchUp(s: RoomState, since: number): Promise<boolean> {
+    while (s.lastSeq !== null && s.lastSeq < since && rooms.get(s.roomId) === s) {
+      const before = s.lastSeq;
+      await fill(s);
+      if (s.lastSeq === before) return false;
+    }
+    return s.lastSeq === null || s.lastSeq >= since;
+  }
+
+  async function readGap(s: RoomState): Promise<void> {
     s.gapTimer?.();
     s.gapTimer = undefined;
     try {
-      const after = s.lastSeq;
+      const after = s.lastSeq ?? 0;
       const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
       s.gapRetryMs = gapFillMs;
       for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
@@ -176,35 +242,47 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       drain(s);
     },
 
-    async join(connection, roomId, stillWanted, onReady) {
+    async join(connection, roomId, stillWanted, onReady, options = {}) {
       const s = stateOf(roomId);
-      const joiner: Joiner = { buffer: [] };
+      const joiner: Joiner = { buffer: [], dropped: false };
       s.joiners.add(joiner);
-      let history: MessageRecord[];
+      const { since } = options;
+      let snapshot: JoinSnapshot;
       try {
-        history = await guard('recentMessages', () => store.recentMessages(roomId, historyLimit));
+        snapshot = since === undefined ? await readRecent(reader, roomId) : await readSince(reader, roomId, since);
+        // Behind the joiner: fall back to a plain join (dup-free by construction) if the feed cannot catch up.
+        if (snapshot.exact && since !== undefined && !(await catchUp(s, since))) snapshot = await readRecent(reader, roomId);
       } catch (e) {
         s.joiners.delete(joiner);
         dropIfIdle(s);
         throw e;
       }
+      const history = snapshot.messages;
       s.joiners.delete(joiner);
       if (!stillWanted() || rooms.get(roomId) !== s) {
         dropIfIdle(s);
         return false;
       }
-      const readUpTo = history.length > 0 ? history[history.length - 1]!.seq : 0;
+      const readUpTo = snapshot.upTo;
       if (s.lastSeq === null) s.lastSeq = readUpTo;
       const upTo = s.lastSeq;
       // History newer than what members have seen arrives through the feed
       // instead, so the joiner gets it in the same order as everyone else.
       let merged = history.filter((m) => m.seq <= upTo);
-      const tail = merged.length > 0 ? merged[merged.length - 1]!.seq : 0;
+      // A recovering joiner already holds everything up to `since`.
+      const floor = snapshot.exact && since !== undefined ? since : 0;
+      const tail = merged.length > 0 ? Math.max(floor, merged[merged.length - 1]!.seq) : floor;
       merged = merged.concat(joiner.buffer.filter((m) => m.seq > tail));
-      if (merged.length > historyLimit) merged = merged.slice(merged.length - historyLimit);
-      onReady(merged);
-      fanout.subscribe(connection, s.topic);
+      // More than the limit arrived meanwhile, or the buffer lost some: not exact any more, the newest then.
+      let recovered = snapshot.exact && !joiner.dropped;
+      if (merged.length > historyLimit) {
+        merged = merged.slice(merged.length - historyLimit);
+        recovered = false;
+      }
+      onReady(merged, since === undefined ? undefined : recovered);
+      fanout.subscribe(connection, options.plus === true ? s.plusTopic : s.topic);
       s.members.add(connection);
+      if (options.plus === true) s.plus.add(connection);
       drain(s);
       if (readUpTo > upTo && !s.gapTimer && s.pending.size === 0) {
         // The store already holds messages the feed has not delivered: fetch them soon.
@@ -218,11 +296,24 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
 
     leave(connection, roomId) {
       const s = rooms.get(roomId);
-      fanout.unsubscribe(connection, roomTopic(roomId));
+      if (s?.plus.delete(connection)) fanout.unsubscribe(connection, s.plusTopic);
+      else fanout.unsubscribe(connection, roomTopic(roomId));
+      // Not tracked (closed feed): its topic is unknown, so out of both.
+      if (!s) fanout.unsubscribe(connection, roomPlusTopic(roomId));
       echoes.releaseAll(connection);
       if (!s) return;
       s.members.delete(connection);
       dropIfIdle(s);
+    },
+
+    setVariant(connection, roomId, plus) {
+      const s = rooms.get(roomId);
+      if (!s?.members.has(connection) || s.plus.has(connection) === plus) return;
+      // Synchronous, like a publish: no message falls between the two topics.
+      fanout.unsubscribe(connection, plus ? s.topic : s.plusTopic);
+      fanout.subscribe(connection, plus ? s.plusTopic : s.topic);
+      if (plus) s.plus.add(connection);
+      else s.plus.delete(connection);
     },
 
     echoes,

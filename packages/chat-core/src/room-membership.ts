@@ -5,7 +5,7 @@ import type { RoomFeed } from './room-feed';
 import type { Session } from './session';
 import { sendFrame } from './session-frames';
 import type { StoreGuard } from './store-guard';
-import { toWireMessage } from './wire';
+import { toWireMessage, toWireMessagePlus, wantsPlus } from './wire';
 
 /** Which room a session is in (rg-chat-v1: one at a time), and moving it. */
 export interface RoomMembership {
@@ -14,9 +14,11 @@ export interface RoomMembership {
   /**
    * Leaves the current room and joins `room`: `joined_room` with its history,
    * then its live messages with no gap. `before` runs just before
-   * `joined_room` goes out (hello sends `welcome` there).
+   * `joined_room` goes out (hello sends `welcome` there). `since` (only
+   * where `recovery` was negotiated) asks for recovery: `joined_room` then
+   * carries `recovered` (see `FeedJoinOptions.since`).
    */
-  join(s: Session, room: RoomRecord, before?: () => void): Promise<void>;
+  join(s: Session, room: RoomRecord, before?: () => void, since?: number): Promise<void>;
   /** Leaves the current room, if any. */
   leave(s: Session): void;
 }
@@ -44,21 +46,25 @@ export function createRoomMembership({ store, guard, directory, feed }: Membersh
       return room;
     },
 
-    async join(s, room, before) {
+    async join(s, room, before, since) {
       leave(s);
+      // Decided once: a hello that negotiates again cannot run while this join is in flight.
+      const plus = wantsPlus(s.features);
       const joined = await feed.join(
         s.connection,
         room.id,
         () => !s.closed,
-        (history: MessageRecord[]) => {
+        (history: MessageRecord[], recovered: boolean | undefined) => {
           s.roomId = room.id;
           before?.();
           sendFrame(s, {
             type: 'joined_room',
             room: { id: room.id, name: room.name, createdAt: room.createdAt },
-            messages: history.map(toWireMessage),
+            messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
+            ...(recovered === undefined ? {} : { recovered }),
           });
         },
+        { plus, since },
       );
       if (!joined) s.roomId = undefined;
     },

@@ -1,5 +1,6 @@
 import type { RoomRecord } from './ports/store';
 import type { WireRoom } from './protocol/frames';
+import { parseQueryParams } from './protocol/query-params';
 import { activityOf, compareRooms } from './room-directory';
 import { toWireRoom } from './wire';
 
@@ -7,6 +8,8 @@ import { toWireRoom } from './wire';
 export const MAX_ROOM_PAGE_LIMIT = 200;
 /** Rooms per page when the caller does not say. */
 export const DEFAULT_ROOM_PAGE_LIMIT = 50;
+const ROOM_QUERY_PARAMS = ['limit', 'cursor', 'q'] as const;
+
 /** Longest search text, in UTF-16 code units. */
 export const MAX_ROOM_QUERY_LENGTH = 100;
 
@@ -95,22 +98,8 @@ export function searchRooms(sorted: readonly RoomRecord[], query: RoomQuery): Ro
  * parameters are ignored; an empty `q` matches every room.
  */
 export function parseRoomQuery(search: string): RoomQuery | undefined {
-  const seen = new Map<string, string>();
-  for (const part of search.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    let key: string;
-    let value: string;
-    try {
-      key = decodeURIComponent((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
-      value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      return undefined;
-    }
-    if (key !== 'limit' && key !== 'cursor' && key !== 'q') continue;
-    if (seen.has(key)) return undefined;
-    seen.set(key, value);
-  }
+  const seen = parseQueryParams(search, ROOM_QUERY_PARAMS);
+  if (seen === undefined) return undefined;
   const limitText = seen.get('limit');
   let limit = DEFAULT_ROOM_PAGE_LIMIT;
   if (limitText !== undefined) {

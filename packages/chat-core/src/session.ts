@@ -25,6 +25,12 @@ export interface Session {
   /** Extension features negotiated in `hello.features`; empty for a plain rg-chat-v1 connection. */
   features: ReadonlySet<string>;
   /**
+   * The features of the last `hello` admitted, which may still be queued:
+   * what frames arriving now are decoded with, because they are served after
+   * that hello (see `RequestSpec.admitted`).
+   */
+  featuresAhead: ReadonlySet<string>;
+  /**
    * `hello.sessionId`. The extensions make it an author key, so it is a
    * secret: never log it or send it to anyone.
    */
@@ -71,6 +77,7 @@ export function createSession(connection: Connection, server: SessionServer, add
     profile: { name: guestName(ids), avatarId: 0 },
     greeted: false,
     features: NO_FEATURES,
+    featuresAhead: NO_FEATURES,
     sessionId: undefined,
     roomId: undefined,
     requests: createRequestScheduler<RequestJob>(

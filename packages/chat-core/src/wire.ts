@@ -1,4 +1,4 @@
-import type { WireMessage, WireRoom } from './protocol/frames';
+import type { WireMessage, WireMessagePlus, WireRoom } from './protocol/frames';
 import type { MessageRecord, RoomRecord } from './ports/store';
 
 // Records carry store-only fields (seq, roomId); the wire gets exactly rg-chat-v1's.
@@ -25,6 +25,27 @@ const json = JSON.stringify;
 export const messageFrame = (m: MessageRecord): string =>
   `{"type":"message","roomId":${json(m.roomId)},"message":{"id":${json(m.id)},"ts":${json(m.ts)},"authorId":${json(m.authorId)},"name":${json(m.name)},"avatarId":${json(m.avatarId)},"type":${json(m.type)},"text":${json(m.text)}}}`;
 
+/**
+ * A Message+ (extensions contract): the v1 message, then `seq`. What every
+ * connection with at least one negotiated feature gets, in `joined_room`,
+ * `message` and `history`. Key order v1 fields first, so the v1 part of the
+ * text is the same; `reactions` (a later part) goes after `seq`.
+ */
+export const toWireMessagePlus = (m: MessageRecord): WireMessagePlus => ({
+  id: m.id,
+  ts: m.ts,
+  authorId: m.authorId,
+  name: m.name,
+  avatarId: m.avatarId,
+  type: m.type,
+  text: m.text,
+  seq: m.seq,
+});
+
+/** The live `message` frame for Message+ connections: `messageFrame` with `seq`, as JSON.stringify would write it (a test holds it to that). */
+export const messageFramePlus = (m: MessageRecord): string =>
+  `{"type":"message","roomId":${json(m.roomId)},"message":{"id":${json(m.id)},"ts":${json(m.ts)},"authorId":${json(m.authorId)},"name":${json(m.name)},"avatarId":${json(m.avatarId)},"type":${json(m.type)},"text":${json(m.text)},"seq":${json(m.seq)}}}`;
+
 export const toWireRoom = (r: RoomRecord): WireRoom => ({
   id: r.id,
   name: r.name,
@@ -35,3 +56,13 @@ export const toWireRoom = (r: RoomRecord): WireRoom => ({
 
 /** Topic of a room's live messages; room ids are slugs, so no room can be named like the room-list topic. */
 export const roomTopic = (roomId: string): string => `room:${roomId}`;
+
+/**
+ * Topic of a room's live messages as Message+, for connections that
+ * negotiated a feature: each broadcast is serialised once per variant, and a
+ * room without such members never builds the second one. `+` is not in a slug.
+ */
+export const roomPlusTopic = (roomId: string): string => `room+:${roomId}`;
+
+/** Whether a connection with these negotiated features gets Message+ (any feature at all). */
+export const wantsPlus = (features: ReadonlySet<string>): boolean => features.size > 0;

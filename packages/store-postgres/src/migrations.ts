@@ -72,6 +72,18 @@ export const migrations: readonly Migration[] = [
       INSERT INTO ${s}.health (id, checked_at) VALUES (1, 0);
     `,
   },
+  {
+    version: 4,
+    name: 'rooms.last_seq',
+    // As SQLite's migration 4: a message's seq comes from the room's own
+    // never-reused counter, apart from the visible message_count (issue #11).
+    // seq was message_count after the insert until now, gapless, so the
+    // highest stored seq is the counter's value (one index probe per room).
+    sql: (s) => `
+      ALTER TABLE ${s}.rooms ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
+      UPDATE ${s}.rooms r SET last_seq = COALESCE((SELECT max(m.seq) FROM ${s}.messages m WHERE m.room_id = r.id), 0);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -6,6 +6,9 @@ import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } f
 import { createRoomBatcher, type Outcome } from './room-batcher';
 import { appendParams, statementsFor, toMessage, toRoom, type MessageRow, type RoomRow, type Statements } from './statements';
 
+/** A row of a page read: the room's counter, and a message or (no message in range) NULLs. */
+type PageRow = { last_seq: string } & ({ [K in keyof MessageRow]: MessageRow[K] } | { [K in keyof MessageRow]: null });
+
 /** Caps one append statement; a larger burst in one room goes out as several. */
 const MAX_GROUP_SIZE = 500;
 /** Upper bound on a health check, in ms: /healthz must answer quickly, even when the pool is stuck. */
@@ -87,9 +90,9 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
    */
   async function appendGroup(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
     const client = await pool.connect();
-    let rows: QueryResult<RoomRow & { inserted: string }>;
+    let rows: QueryResult<RoomRow & { last_seq: string; inserted: string }>;
     try {
-      rows = await noteWrite(client.query<RoomRow & { inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
+      rows = await noteWrite(client.query<RoomRow & { last_seq: string; inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
       client.release();
     } catch (e) {
       // As pool.query does: a connection that failed a query is not reused.
@@ -110,11 +113,12 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       throw new Error(`append inserted ${row.inserted} of ${batch.length} messages`);
     }
     const after = toRoom(row);
-    const firstSeq = after.messageCount - batch.length + 1;
+    const firstSeq = Number(row.last_seq) - batch.length + 1;
+    const firstCount = after.messageCount - batch.length + 1;
     return batch.map((m, i) => {
       const message = storedMessage(m, firstSeq + i);
       // The room as it was right after THIS message, as the port promises.
-      return { ok: true, value: { message, room: roomAfter(after, message) } };
+      return { ok: true, value: { message, room: roomAfter(after, message, firstCount + i) } };
     });
   }
 
@@ -172,6 +176,20 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit])).map(toMessage).reverse(),
     messagesAfter: async (roomId, afterSeq, limit) =>
       (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
+    async messagesPage(roomId, { before, after, limit }) {
+      const older = after === undefined;
+      const rows = older
+        ? await query<PageRow>(sql.pageBefore, [roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1])
+        : await query<PageRow>(sql.pageAfter, [roomId, after, limit + 1]);
+      const first = rows[0];
+      if (first === undefined) return undefined;
+      const found = rows.filter((r): r is PageRow & MessageRow => r.id !== null).map(toMessage);
+      found.sort((x, y) => x.seq - y.seq);
+      const hasMore = found.length > limit;
+      // The extra row is the oldest one for a page going back, the newest for one going forward.
+      const messages = hasMore ? (older ? found.slice(1) : found.slice(0, limit)) : found;
+      return { messages, hasMore, lastSeq: Number(first.last_seq) };
+    },
     async check() {
       if (closed) throw new Error('Postgres store is closed');
       writeHealth.assertWritable(performance.now());

@@ -60,30 +60,48 @@ export function statementsFor(schema: string) {
     recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
     messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
     /**
+     * A history page and the room's counter in ONE statement (one snapshot,
+     * one round trip): no row means no room; a row with a NULL id is a room
+     * without messages in that range. The lateral read is a range scan of
+     * messages_room_seq; the store puts its at most $3 rows in order.
+     */
+    pageBefore: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
+                   SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq < $2 ORDER BY seq DESC LIMIT $3
+                 ) m ON true WHERE r.id = $1`,
+    pageAfter: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
+                  SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq > $2 ORDER BY seq ASC LIMIT $3
+                ) m ON true WHERE r.id = $1`,
+    /**
      * Appends n messages to ONE room in one statement, so one round trip and
      * one commit. The UPDATE takes the room's row lock, which serialises
-     * writers of that room across every instance; the new message_count is
-     * the last seq, and the batch takes the n seqs before it, in array order.
-     * No row back means no such room, and then nothing was inserted either.
-     * A statement is atomic, so a failing insert (duplicate id) undoes the
-     * bump too: seqs stay gapless.
+     * writers of that room across every instance; the new last_seq is the
+     * last message's seq, and the batch takes the n seqs before it, in array
+     * order. No row back means no such room, and then nothing was inserted
+     * either. A statement is atomic, so a failing insert (duplicate id) undoes
+     * the bump too: no seq is spent on a message that was not stored.
+     * GREATEST(last_seq, message_count): an instance of the release before
+     * migration 4 still running during a rolling upgrade bumps only
+     * message_count (seq = count), and this keeps both agreeing until it is
+     * gone; once deletes exist last_seq >= message_count anyway.
      */
     appendToRoom: `
       WITH bumped AS (
         UPDATE ${s}.rooms
-           SET message_count = message_count + cardinality($2::text[]), last_message_ts = $3
+           SET message_count = message_count + cardinality($2::text[]),
+               last_seq = GREATEST(last_seq, message_count) + cardinality($2::text[]),
+               last_message_ts = $3
          WHERE id = $1
-        RETURNING ${ROOM_COLUMNS}
+        RETURNING ${ROOM_COLUMNS}, last_seq
       ), inserted AS (
         INSERT INTO ${s}.messages (${MESSAGE_COLUMNS})
-        SELECT m.id, b.id, b.message_count - cardinality($2::text[]) + m.ord,
+        SELECT m.id, b.id, b.last_seq - cardinality($2::text[]) + m.ord,
                m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text
           FROM bumped b,
                unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])
                  WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, ord)
         RETURNING 1
       )
-      SELECT ${ROOM_COLUMNS}, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+      SELECT ${ROOM_COLUMNS}, last_seq, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
   } as const;
 }
 

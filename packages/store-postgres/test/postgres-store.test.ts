@@ -61,6 +61,7 @@ describePostgres('postgres store', () => {
           'messages.ts',
           'rooms.created_at',
           'rooms.last_message_ts',
+          'rooms.last_seq',
           'rooms.message_count',
         ]);
       });
@@ -100,7 +101,7 @@ describePostgres('postgres store', () => {
       const { log, entries } = recordingLog();
       const store = await open({ log });
       expect(entries).toContainEqual(
-        expect.objectContaining({ msg: 'postgres schema migrated', fields: expect.objectContaining({ applied: [2, 3], version: SCHEMA_VERSION }) }),
+        expect.objectContaining({ msg: 'postgres schema migrated', fields: expect.objectContaining({ applied: [2, 3, 4], version: SCHEMA_VERSION }) }),
       );
       expect(await store.getRoom('old')).toEqual({ id: 'old', name: 'Old', createdAt: 1, messageCount: 1, lastMessageTs: 5 });
       expect((await store.recentMessages('old', 10)).map((m) => m.text)).toEqual(['from v1']);

@@ -73,6 +73,20 @@ export const migrations: readonly Migration[] = [
       INSERT INTO health (id, checked_at) VALUES (1, 0);
     `,
   },
+  {
+    version: 4,
+    name: 'rooms.last_seq',
+    // Issue #11: a message's seq is the room's never-reused position, so it
+    // needs its own counter once messages can be deleted (message_count is
+    // what is visible and drops on a delete). Appends take seq = last_seq + 1.
+    // Until now seq was message_count after the insert, gapless, so the
+    // highest stored seq is the counter's value; the (room_id, seq) index
+    // answers MAX(seq) per room without a scan.
+    sql: `
+      ALTER TABLE rooms ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE rooms SET last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE messages.room_id = rooms.id), 0);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -142,8 +142,8 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
   // allocated, the one-row probe still fits there while every append fails).
   const writeHealth = createWriteHealth();
 
-  /** Each room of the batch as it stands after the batch's messages so far. */
-  type Tallies = Map<string, RoomRecord>;
+  /** Each room of the batch as it stands after the batch's messages so far, with its seq counter. */
+  type Tallies = Map<string, { room: RoomRecord; lastSeq: number }>;
 
   // Each room is read once and written once per batch, not per message: the
   // IMMEDIATE transaction holds the write lock, so no other connection can
@@ -152,21 +152,21 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
   const insertOne = (m: NewMessage, tallies: Tallies): AppendResult => {
     let before = tallies.get(m.roomId);
     if (before === undefined) {
-      const row = stmts.getRoom.get(m.roomId);
+      const row = stmts.getTally.get(m.roomId);
       if (row === undefined) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
-      before = toRoom(row);
+      before = { room: toRoom(row), lastSeq: row.last_seq };
     }
-    const seq = before.messageCount + 1;
+    const seq = before.lastSeq + 1;
     stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
     // Only after the insert succeeded: a failed one leaves its room as it was.
     const message = storedMessage(m, seq);
-    const room = roomAfter(before, message);
-    tallies.set(m.roomId, room);
+    const room = roomAfter(before.room, message);
+    tallies.set(m.roomId, { room, lastSeq: seq });
     return { message, room };
   };
 
   const writeTallies = (tallies: Tallies): void => {
-    for (const room of tallies.values()) stmts.setRoomTally.run(room.messageCount, room.lastMessageTs, room.id);
+    for (const { room, lastSeq } of tallies.values()) stmts.setRoomTally.run(room.messageCount, lastSeq, room.lastMessageTs, room.id);
   };
 
   // The common case: every message of the batch is fine, one transaction
@@ -261,6 +261,19 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map((r) => toMessage(roomId, r)).reverse()),
     messagesAfter: (roomId, afterSeq, limit) =>
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
+    // One synchronous run: the counter and the rows are read with no append in between.
+    messagesPage: (roomId, { before, after, limit }) =>
+      run(() => {
+        const lastSeq = stmts.lastSeq.get(roomId);
+        if (lastSeq === undefined) return undefined;
+        const older = after === undefined;
+        const rows = older
+          ? stmts.pageBefore.all(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+          : stmts.messagesAfter.all(roomId, after, limit + 1);
+        const hasMore = rows.length > limit;
+        const messages = rows.slice(0, limit).map((r) => toMessage(roomId, r));
+        return { messages: older ? messages.reverse() : messages, hasMore, lastSeq };
+      }),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());

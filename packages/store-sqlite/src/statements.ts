@@ -9,6 +9,11 @@ interface RoomRow {
   last_message_ts: number | null;
 }
 
+/** A room row with its seq counter, for the append path only (RoomRecord does not carry it). */
+interface TallyRow extends RoomRow {
+  last_seq: number;
+}
+
 /** A history row as an array (better-sqlite3 raw mode), in HISTORY_COLUMNS order. */
 type HistoryRow = [id: string, seq: number, ts: number, authorId: string, name: string, avatarId: number, type: MessageType, text: string];
 
@@ -23,6 +28,8 @@ export const historySql = {
   /** Newest first; the store reverses the (at most `limit`) rows. */
   recentMessages: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?`,
   messagesAfter: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+  /** A history page before a seq (or of the newest, with MAX_SAFE_INTEGER), newest first; the store reverses it. */
+  pageBefore: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
 } as const;
 
 /**
@@ -36,6 +43,7 @@ export function prepareStatements(db: Database) {
     check: db.prepare('UPDATE health SET checked_at = ? WHERE id = 1') as Statement<[number]>,
     listRooms: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms`) as Statement<[], RoomRow>,
     getRoom: db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ?`) as Statement<[string], RoomRow>,
+    getTally: db.prepare(`SELECT ${ROOM_COLUMNS}, last_seq FROM rooms WHERE id = ?`) as Statement<[string], TallyRow>,
     // DO NOTHING keeps the first writer's name and createdAt: creation is idempotent by id.
     insertRoom: db.prepare(
       'INSERT INTO rooms (id, name, created_at) VALUES (@id, @name, @createdAt) ON CONFLICT (id) DO NOTHING',
@@ -48,8 +56,8 @@ export function prepareStatements(db: Database) {
        AND NOT EXISTS (SELECT 1 FROM messages WHERE messages.room_id = rooms.id) RETURNING id`,
     ) as Statement<[number, string], { id: string }>,
     // A batch's room writes, once per room per group commit (see sqlite-store.ts).
-    setRoomTally: db.prepare('UPDATE rooms SET message_count = ?, last_message_ts = ? WHERE id = ?') as Statement<
-      [number, number | null, string]
+    setRoomTally: db.prepare('UPDATE rooms SET message_count = ?, last_seq = ?, last_message_ts = ? WHERE id = ?') as Statement<
+      [number, number, number | null, string]
     >,
     // Positional parameters and no RETURNING: on the append path, named
     // parameters and RETURNING cost more than the writes themselves
@@ -59,6 +67,8 @@ export function prepareStatements(db: Database) {
     ) as Statement<[string, string, number, number, string, string, number, MessageType, string]>,
     recentMessages: db.prepare(historySql.recentMessages).raw() as Statement<[string, number], HistoryRow>,
     messagesAfter: db.prepare(historySql.messagesAfter).raw() as Statement<[string, number, number], HistoryRow>,
+    pageBefore: db.prepare(historySql.pageBefore).raw() as Statement<[string, number, number], HistoryRow>,
+    lastSeq: db.prepare('SELECT last_seq FROM rooms WHERE id = ?').pluck() as Statement<[string], number>,
   };
 }
 

@@ -105,7 +105,7 @@ describe('sqlite store', () => {
 
       const { log, entries } = recordingLog();
       const store = track(await openSqliteStore({ path, log }));
-      expect(entries).toContainEqual(expect.objectContaining({ msg: 'sqlite schema migrated', fields: expect.objectContaining({ applied: [2, 3] }) }));
+      expect(entries).toContainEqual(expect.objectContaining({ msg: 'sqlite schema migrated', fields: expect.objectContaining({ applied: [2, 3, 4] }) }));
       expect(await store.getRoom('old')).toEqual({ id: 'old', name: 'Old', createdAt: 1, messageCount: 1, lastMessageTs: 5 });
       expect((await store.recentMessages('old', 10)).map((m) => m.text)).toEqual(['from v1']);
       const appended = await store.appendMessage(newMessage('old'));

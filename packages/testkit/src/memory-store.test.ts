@@ -24,6 +24,7 @@ describeStoreContract('memory', async () => {
         appendMessage: live((m) => backing.appendMessage(m)),
         recentMessages: live((roomId, limit) => backing.recentMessages(roomId, limit)),
         messagesAfter: live((roomId, afterSeq, limit) => backing.messagesAfter(roomId, afterSeq, limit)),
+        messagesPage: live((roomId, query) => backing.messagesPage(roomId, query)),
         check: live(() => backing.check()),
         async close() {
           closed = true;

@@ -13,6 +13,8 @@ export interface MemoryStore extends ChatStore {
 export function createMemoryStore(): MemoryStore {
   const rooms = new Map<string, RoomRecord>();
   const messages = new Map<string, MessageRecord[]>();
+  /** Each room's seq counter (`last_seq` in the SQL stores), apart from its count. */
+  const lastSeqs = new Map<string, number>();
   const ids = new Set<string>();
   let closed = false;
 
@@ -34,6 +36,7 @@ export function createMemoryStore(): MemoryStore {
       const created: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: 0, lastMessageTs: null };
       rooms.set(room.id, created);
       messages.set(room.id, []);
+      lastSeqs.set(room.id, 0);
       return { room: created, created: true };
     },
     async removeEmptyRooms(createdBefore, keep) {
@@ -44,6 +47,7 @@ export function createMemoryStore(): MemoryStore {
         if (r.messageCount !== 0 || r.createdAt >= createdBefore || kept.has(r.id)) continue;
         rooms.delete(r.id);
         messages.delete(r.id);
+        lastSeqs.delete(r.id);
         removed.push(r.id);
       }
       return removed;
@@ -57,9 +61,10 @@ export function createMemoryStore(): MemoryStore {
       // Core's builders, as the real stores use: the bench's memory-server runs
       // on this store, and records of one shape keep core's property access
       // monomorphic.
-      const message = storedMessage(m, room.messageCount + 1);
+      const message = storedMessage(m, (lastSeqs.get(room.id) ?? 0) + 1);
       const updated = roomAfter(room, message);
       rooms.set(room.id, updated);
+      lastSeqs.set(room.id, message.seq);
       messages.get(room.id)!.push(message);
       return { message, room: updated };
     },
@@ -69,8 +74,22 @@ export function createMemoryStore(): MemoryStore {
     },
     async messagesAfter(roomId, afterSeq, limit) {
       await gate();
-      // seq n sits at index n-1.
-      return (messages.get(roomId) ?? []).slice(afterSeq, afterSeq + limit);
+      const all = messages.get(roomId) ?? [];
+      const from = firstAbove(all, afterSeq);
+      return all.slice(from, from + limit);
+    },
+    async messagesPage(roomId, { before, after, limit }) {
+      await gate();
+      const all = messages.get(roomId);
+      const lastSeq = lastSeqs.get(roomId);
+      if (all === undefined || lastSeq === undefined) return undefined;
+      if (after !== undefined) {
+        const from = firstAbove(all, after);
+        return { messages: all.slice(from, from + limit), hasMore: all.length > from + limit, lastSeq };
+      }
+      const end = before === undefined ? all.length : firstAbove(all, before - 1);
+      const start = Math.max(0, end - limit);
+      return { messages: all.slice(start, end), hasMore: start > 0, lastSeq };
     },
     async check() {
       await gate();
@@ -79,6 +98,18 @@ export function createMemoryStore(): MemoryStore {
       closed = true;
     },
   };
+
+  /** Index of the first message with seq > `seq` (messages are in seq order, possibly with holes). */
+  function firstAbove(all: readonly MessageRecord[], seq: number): number {
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
   async function gate(): Promise<void> {
     if (store.delayMs > 0) await new Promise((r) => setTimeout(r, store.delayMs));

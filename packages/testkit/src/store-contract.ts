@@ -189,6 +189,79 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       expect(next.message.seq).toBe(6);
     });
 
+    // Issue #11: pages of history by seq (get_history, GET /api/rooms/{id}/messages, recovery).
+    const seqsOf = (page: { messages: readonly { seq: number }[] } | undefined) => page?.messages.map((m) => m.seq);
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    test('messagesPage: undefined for a missing room; an empty room is an empty page at lastSeq 0', async () => {
+      expect(await store.messagesPage('ghost', { limit: 10 })).toBeUndefined();
+      expect(await store.messagesPage('ghost', { after: 0, limit: 10 })).toBeUndefined();
+      await store.createRoom({ id: 'empty', name: 'e', createdAt: 1 });
+      expect(await store.messagesPage('empty', { limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 0 });
+      expect(await store.messagesPage('empty', { before: 5, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 0 });
+      expect(await store.messagesPage('empty', { after: 0, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 0 });
+    });
+
+    test('messagesPage without a cursor: the newest `limit`, oldest first; hasMore says older ones exist', async () => {
+      await store.createRoom({ id: 'pg', name: 'pg', createdAt: 1 });
+      await store.createRoom({ id: 'other', name: 'o', createdAt: 1 });
+      for (let i = 1; i <= 30; i++) {
+        await store.appendMessage(newMessage('pg', { text: `pg${i}` }));
+        if (i % 10 === 0) await store.appendMessage(newMessage('other'));
+      }
+      const newest = await store.messagesPage('pg', { limit: 10 });
+      expect(seqsOf(newest)).toEqual(range(21, 30));
+      expect(newest).toMatchObject({ hasMore: true, lastSeq: 30 });
+      expect(newest!.messages[0]).toMatchObject({ roomId: 'pg', text: 'pg21' });
+      expect(await store.messagesPage('pg', { limit: 30 })).toMatchObject({ hasMore: false, lastSeq: 30 });
+      expect(seqsOf(await store.messagesPage('pg', { limit: 31 }))).toEqual(range(1, 30));
+      expect(await store.messagesPage('pg', { limit: 29 })).toMatchObject({ hasMore: true });
+      // Another room's messages never show, and it keeps its own counter.
+      expect(await store.messagesPage('other', { limit: 10 })).toMatchObject({ hasMore: false, lastSeq: 3 });
+      expect(seqsOf(await store.messagesPage('other', { limit: 10 }))).toEqual([1, 2, 3]);
+    });
+
+    test('messagesPage before: the newest `limit` below the cursor, oldest first; hasMore says older ones exist', async () => {
+      await store.createRoom({ id: 'pb', name: 'pb', createdAt: 1 });
+      for (let i = 1; i <= 30; i++) await store.appendMessage(newMessage('pb'));
+      expect(await store.messagesPage('pb', { before: 21, limit: 10 })).toMatchObject({ hasMore: true, lastSeq: 30 });
+      expect(seqsOf(await store.messagesPage('pb', { before: 21, limit: 10 }))).toEqual(range(11, 20));
+      expect(seqsOf(await store.messagesPage('pb', { before: 11, limit: 10 }))).toEqual(range(1, 10));
+      expect(await store.messagesPage('pb', { before: 11, limit: 10 })).toMatchObject({ hasMore: false });
+      expect(await store.messagesPage('pb', { before: 5, limit: 10 })).toMatchObject({ hasMore: false });
+      expect(seqsOf(await store.messagesPage('pb', { before: 5, limit: 10 }))).toEqual([1, 2, 3, 4]);
+      expect(await store.messagesPage('pb', { before: 1, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 30 });
+      expect(seqsOf(await store.messagesPage('pb', { before: 1000, limit: 3 }))).toEqual([28, 29, 30]);
+      expect(seqsOf(await store.messagesPage('pb', { before: 2, limit: 1 }))).toEqual([1]);
+      expect(await store.messagesPage('pb', { before: 2, limit: 1 })).toMatchObject({ hasMore: false });
+    });
+
+    test('messagesPage after: the oldest `limit` above the cursor; hasMore says newer ones exist', async () => {
+      await store.createRoom({ id: 'pa', name: 'pa', createdAt: 1 });
+      for (let i = 1; i <= 30; i++) await store.appendMessage(newMessage('pa'));
+      expect(seqsOf(await store.messagesPage('pa', { after: 0, limit: 10 }))).toEqual(range(1, 10));
+      expect(await store.messagesPage('pa', { after: 0, limit: 10 })).toMatchObject({ hasMore: true, lastSeq: 30 });
+      expect(seqsOf(await store.messagesPage('pa', { after: 25, limit: 3 }))).toEqual([26, 27, 28]);
+      expect(await store.messagesPage('pa', { after: 25, limit: 3 })).toMatchObject({ hasMore: true });
+      expect(seqsOf(await store.messagesPage('pa', { after: 20, limit: 10 }))).toEqual(range(21, 30));
+      expect(await store.messagesPage('pa', { after: 20, limit: 10 })).toMatchObject({ hasMore: false });
+      expect(await store.messagesPage('pa', { after: 30, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 30 });
+      // Beyond the counter (a client from a replaced database): empty, and lastSeq shows it.
+      expect(await store.messagesPage('pa', { after: 99, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 30 });
+    });
+
+    test('messagesPage: records of the one shape, equal to what the other reads return; lastSeq follows appends', async () => {
+      await store.createRoom({ id: 'ps', name: 'ps', createdAt: 1 });
+      for (let i = 1; i <= 5; i++) await store.appendMessage(newMessage('ps', { text: `ps${i}` }));
+      const messageKeys = Object.keys(storedMessage(newMessage('ps'), 1));
+      const page = await store.messagesPage('ps', { limit: 5 });
+      for (const m of page!.messages) expect(Object.keys(m)).toEqual(messageKeys);
+      expect(page!.messages).toEqual(await store.recentMessages('ps', 5));
+      expect((await store.messagesPage('ps', { after: 0, limit: 5 }))!.messages).toEqual(await store.messagesAfter('ps', 0, 5));
+      await store.appendMessage(newMessage('ps'));
+      expect(await store.messagesPage('ps', { limit: 1 })).toMatchObject({ hasMore: true, lastSeq: 6 });
+    });
+
     test('close is idempotent', async () => {
       await store.close();
       await expect(store.close()).resolves.toBeUndefined();

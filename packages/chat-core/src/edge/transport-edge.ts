@@ -28,8 +28,12 @@ export interface TransportEdge {
   readonly closing: boolean;
   /** Decides an upgrade request (see `decideUpgrade`) and logs an Origin refusal. */
   upgrade(request: EdgeRequest): EdgeUpgrade;
-  /** Answers a plain HTTP request with core's routes; never rejects (a failing route is a 500). */
-  http(method: string, url: string): Promise<HttpAnswer>;
+  /**
+   * Answers a plain HTTP request with core's routes; never rejects (a
+   * failing route is a 500). `origin`, the request's Origin header, decides
+   * the CORS headers of `/api/` answers (see `corsHeaders`).
+   */
+  http(method: string, url: string, origin?: string): Promise<HttpAnswer>;
   /** The answer for a request the library could not parse: 400, then close. */
   readonly badRequest: HttpAnswer;
   /** Opens an accepted socket with core (see `openGuarded`). */
@@ -43,13 +47,27 @@ export interface TransportEdge {
   readonly log: Log;
 }
 
+/**
+ * CORS for the read-only JSON API (`/api/...`, issue #11): a browser page
+ * may read it from another origin exactly when that origin may open a
+ * socket (ALLOWED_ORIGINS; unset: any). The allowed origin is echoed, with
+ * `Vary: Origin` since the answer depends on it; nothing without an Origin
+ * header (not a cross-origin browser request) or for a refused one, which
+ * the browser then keeps from the page. Only simple GET/HEAD requests
+ * exist here, so there is no preflight to answer.
+ */
+function corsHeaders(chat: ChatServer, url: string, origin: string | undefined): Record<string, string> {
+  if (origin === undefined || !url.startsWith('/api/') || !chat.acceptsOrigin(origin)) return {};
+  return { 'access-control-allow-origin': origin, vary: 'origin' };
+}
+
 /** The transport edge for `chat`, built on the `ChatServer` interface only. */
 export function createTransportEdge(chat: ChatServer, options: TransportEdgeOptions = {}): TransportEdge {
   const log = options.log ?? silentLog;
   const trustProxy = options.trustProxy ?? false;
   let closing = false;
 
-  async function http(method: string, url: string): Promise<HttpAnswer> {
+  async function http(method: string, url: string, origin?: string): Promise<HttpAnswer> {
     try {
       const reply = await handleHttp(chat, method, url);
       const bytes = utf8Length(reply.body);
@@ -57,7 +75,7 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
       return {
         status: reply.status,
         statusText: statusText(reply.status),
-        headers: { 'content-type': reply.contentType, 'cache-control': 'no-store' },
+        headers: { 'content-type': reply.contentType, 'cache-control': 'no-store', ...corsHeaders(chat, url, origin) },
         body: omitBody ? '' : reply.body,
         contentLengthBytes: bytes,
         omitBody,

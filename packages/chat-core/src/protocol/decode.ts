@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { ChatError, ErrorCode } from '../error-codes';
 import type { Limits } from '../limits';
-import { requestTable, type Request, type RequestTable } from '../request-table';
+import { ALL_FEATURES, type Feature } from '../features';
+import { allRequests, type Request, type RequestTable } from '../request-table';
 import type { AnyRequestSpec } from '../request-spec';
 import { NO_FEATURES } from '../session';
 import { MESSAGE_TYPES } from './frames';
@@ -88,6 +89,8 @@ type FieldSchemas = ReturnType<typeof createFieldSchemas>;
  */
 export interface FieldReader {
   readonly schemas: FieldSchemas;
+  /** The features this server enables (config `FEATURES`): what a `hello` can negotiate. */
+  readonly enabledFeatures: ReadonlySet<Feature>;
   /** Parses one field; a failure throws a ChatError with `code` and the schema's message. */
   field<T>(schema: Schema<T>, value: unknown, code: ErrorCode): T;
   /** Like `field`, but a bad value yields undefined (hello falls back instead of failing). */
@@ -126,8 +129,12 @@ export interface Decoder {
   decode(data: string, features?: ReadonlySet<string>): Decoded;
 }
 
-/** A decoder for `table`'s requests (default: every request core serves, `request-table.ts`), with fields checked against `limits`. */
-export function createDecoder(limits: Limits, table: RequestTable = requestTable): Decoder {
+/**
+ * A decoder for `table`'s requests (default: every request core serves,
+ * `request-table.ts`), with fields checked against `limits`, on a server
+ * enabling `enabled` (default all features).
+ */
+export function createDecoder(limits: Limits, table: RequestTable = allRequests, enabled: ReadonlySet<Feature> = ALL_FEATURES): Decoder {
   const f = createFieldSchemas(limits);
   const rows = new Map<string, AnyRequestSpec>(table.map((spec) => [spec.type, spec]));
 
@@ -144,7 +151,7 @@ export function createDecoder(limits: Limits, table: RequestTable = requestTable
     return field(f.text, value, ErrorCode.INVALID_MESSAGE);
   };
 
-  const read: FieldReader = { schemas: f, field, lenient, roomId: roomIdOf, text: textOf };
+  const read: FieldReader = { schemas: f, enabledFeatures: enabled, field, lenient, roomId: roomIdOf, text: textOf };
 
   function parse(data: string): JsonObject {
     let json: unknown;
@@ -170,7 +177,7 @@ export function createDecoder(limits: Limits, table: RequestTable = requestTable
           throw new ChatError(ErrorCode.UNKNOWN_TYPE, 'Unknown request type.');
         }
         // The table's rows are the Request union, one member each.
-        return { ok: true, request: spec.decode(o, read) as Request, spec };
+        return { ok: true, request: spec.decode(o, read, features) as Request, spec };
       } catch (e) {
         if (e instanceof ChatError) return { ok: false, error: e, requestType };
         throw e;

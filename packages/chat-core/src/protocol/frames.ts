@@ -38,11 +38,24 @@ export interface WireMessage {
   text: string;
 }
 
+/** A message as connections with a negotiated feature see it (extensions contract, Message+). */
+export interface WireMessagePlus extends WireMessage {
+  /** The message's position in its room: 1 for the first ever stored there, never reused. */
+  seq: number;
+}
+
 export type ServerFrame =
-  | { type: 'welcome'; protocol: typeof PROTOCOL; self: WireSelf; activeRoomId?: string; rooms: WireRoom[] }
+  | { type: 'welcome'; protocol: typeof PROTOCOL; self: WireSelf; activeRoomId?: string; rooms: WireRoom[]; features?: string[] }
   | { type: 'room_list'; rooms: WireRoom[] }
-  | { type: 'joined_room'; room: { id: string; name: string; createdAt: number }; messages: WireMessage[] }
+  | {
+      type: 'joined_room';
+      room: { id: string; name: string; createdAt: number };
+      messages: WireMessage[] | WireMessagePlus[];
+      /** Only with `recovery` negotiated and `since` given (extensions contract). */
+      recovered?: boolean;
+    }
   | { type: 'message'; roomId: string; message: WireMessage }
   | { type: 'profile_ack'; self: WireSelf }
   | { type: 'pong'; ts: number | string }
+  | { type: 'history'; roomId: string; messages: WireMessagePlus[]; hasMore: boolean }
   | { type: 'error'; code: string; message: string; requestType: string | null };

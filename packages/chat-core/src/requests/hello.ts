@@ -5,25 +5,36 @@ import { isObject, own } from '../protocol/json-object';
 import { wellFormed } from '../protocol/text';
 import type { RequestContext } from '../request-context';
 import type { RequestSpec } from '../request-spec';
-import { guestName, type Session } from '../session';
+import { negotiate, type Feature } from '../features';
+import { lenientSince } from '../history';
+import { guestName, NO_FEATURES, type Session } from '../session';
 import { selfOf, sendFrame } from '../session-frames';
+import { wantsPlus } from '../wire';
 
 /** Longest `sessionId` kept; longer ones are cut. */
 const MAX_SESSION_ID = 128;
 
 export interface HelloRequest {
   readonly type: 'hello';
+  /**
+   * What `hello.features` negotiates (asked for and enabled, in the
+   * contract's order); undefined when the frame had no `features` array, and
+   * then `welcome` has no `features` key.
+   */
+  readonly features: readonly Feature[] | undefined;
   readonly sessionId: string | undefined;
   readonly name: string | undefined;
   readonly avatarId: number | undefined;
   readonly resumeRoomId: string | undefined;
+  /** The last seq the client holds of `resumeRoomId` (used only where `recovery` is negotiated); a bad one is none. */
+  readonly since: number | undefined;
 }
 
 /**
  * `welcome` carries the directory's current list (at most `roomListLimit`
  * rooms); from then on the client gets `room_list` pushes when it changes.
  */
-function welcome(ctx: RequestContext, s: Session, activeRoomId: string | undefined): void {
+function welcome(ctx: RequestContext, s: Session, r: HelloRequest, activeRoomId: string | undefined): void {
   if (s.closed) return;
   ctx.roomLists.delivered(s.connection, ctx.directory.listFrame());
   sendFrame(s, {
@@ -32,10 +43,14 @@ function welcome(ctx: RequestContext, s: Session, activeRoomId: string | undefin
     self: selfOf(s),
     ...(activeRoomId === undefined ? {} : { activeRoomId }),
     rooms: ctx.directory.list(),
+    ...(r.features === undefined ? {} : { features: [...r.features] }),
   });
 }
 
-async function resume(ctx: RequestContext, s: Session, roomId: string): Promise<void> {
+/** The features a hello leaves the connection with: a hello without `features` makes it plain rg-chat-v1 again. */
+const featureSet = (r: HelloRequest): ReadonlySet<string> => (r.features === undefined || r.features.length === 0 ? NO_FEATURES : new Set(r.features));
+
+async function resume(ctx: RequestContext, s: Session, r: HelloRequest, roomId: string): Promise<void> {
   let room: RoomRecord | undefined;
   try {
     room = await ctx.rooms.find(roomId);
@@ -43,15 +58,17 @@ async function resume(ctx: RequestContext, s: Session, roomId: string): Promise<
     // The seed: resume a room that exists, ignore one that does not.
     if (!(e instanceof ChatError && e.code === ErrorCode.ROOM_NOT_FOUND)) throw e;
   }
-  if (!room) return welcome(ctx, s, s.roomId);
+  if (!room) return welcome(ctx, s, r, s.roomId);
   const target = room;
-  await ctx.rooms.join(s, target, () => welcome(ctx, s, target.id));
+  const since = s.features.has('recovery') ? r.since : undefined;
+  await ctx.rooms.join(s, target, () => welcome(ctx, s, r, target.id), since);
 }
 
 /**
  * `hello`: sets the profile (an invalid name or avatar falls back instead of
  * failing), subscribes to room lists, answers `welcome`, and with
- * `resumeRoomId` joins that room if it exists. May be repeated.
+ * `resumeRoomId` joins that room if it exists. May be repeated; each hello
+ * negotiates `features` anew (none without the key: plain rg-chat-v1).
  */
 export const hello: RequestSpec<HelloRequest> = {
   type: 'hello',
@@ -67,19 +84,28 @@ export const hello: RequestSpec<HelloRequest> = {
     const profile = own(o, 'profile');
     const p = isObject(profile) ? profile : {};
     const resumeRoomId = own(o, 'resumeRoomId');
+    const features = own(o, 'features');
     return {
       type: 'hello',
+      features: Array.isArray(features) ? negotiate(features, read.enabledFeatures) : undefined,
       sessionId: typeof rawSession === 'string' ? wellFormed(rawSession).slice(0, MAX_SESSION_ID) : undefined,
       name: read.lenient(read.schemas.name, own(p, 'name')),
       avatarId: read.lenient(read.schemas.avatarId, own(p, 'avatarId')),
       resumeRoomId: resumeRoomId === undefined || resumeRoomId === null ? undefined : read.lenient(read.schemas.roomId, resumeRoomId),
+      since: lenientSince(own(o, 'since')),
     };
+  },
+  admitted(s, r) {
+    s.featuresAhead = featureSet(r);
   },
   handle(ctx, s, r) {
     s.profile = { name: r.name ?? guestName(ctx.ids), avatarId: r.avatarId ?? s.profile.avatarId };
     if (r.sessionId !== undefined) s.sessionId = r.sessionId;
+    s.features = featureSet(r);
+    // Already in a room: its live messages follow the new negotiation from now on.
+    if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
     s.greeted = true;
-    if (r.resumeRoomId === undefined) return welcome(ctx, s, s.roomId);
-    return resume(ctx, s, r.resumeRoomId);
+    if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
+    return resume(ctx, s, r, r.resumeRoomId);
   },
 };

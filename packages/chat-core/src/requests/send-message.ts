@@ -5,10 +5,10 @@ import { isObject, own } from '../protocol/json-object';
 import type { RequestSpec } from '../request-spec';
 import type { Session } from '../session';
 import { outcomeUnknown } from '../store-guard';
-import { messageFrame } from '../wire';
+import { messageFrame, messageFramePlus, wantsPlus } from '../wire';
 
 const sendMessageFrame = (s: Session, m: AppendResult['message']): void => {
-  if (!s.closed) s.connection.send(messageFrame(m));
+  if (!s.closed) s.connection.send(wantsPlus(s.features) ? messageFramePlus(m) : messageFrame(m));
 };
 
 export interface SendMessageRequest {
