@@ -49,6 +49,9 @@ describe.each(['ws', 'uws'])('abuse mode against the app on %s', (transport) => 
     expect(a.honest.calm.sent).toBeGreaterThan(0);
     expect(a.honest.underAttack.sent).toBeGreaterThan(0);
     expect(a.honest.underAttack.answered + a.honest.underAttack.unanswered).toBe(a.honest.underAttack.sent);
+    // The honest client ran on its own thread and was answered there.
+    expect(a.honest.calm.answered).toBeGreaterThan(0);
+    expect(a.honest.eventLoopDelayMaxMs).toBeGreaterThan(0);
     expect(a.server?.pid).toBe(app.child.pid);
     expect(a.server!.rssAfterAttackBytes).toBeGreaterThan(0);
     expect(a.stillUp.processAlive).toBe(true);

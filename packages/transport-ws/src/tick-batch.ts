@@ -1,9 +1,9 @@
 /**
  * Runs deferred work once the current tick (and its promise jobs) is done.
- * The ws transport corks a socket on its first send of a tick and uncorks it
- * here, so every frame a broadcast burst queues for one socket leaves in one
- * writev instead of one syscall per frame. One `nextTick` per tick, not one
- * per socket.
+ * The ws transport holds a socket's frames from its first send of a tick
+ * and writes them here, so every frame a broadcast burst queues for one
+ * socket leaves in one write instead of one per frame. One `nextTick` per
+ * tick, not one per socket.
  */
 export function createTickBatch(onError: (err: unknown) => void): (fn: () => void) => void {
   let queue: Array<() => void> = [];
@@ -11,7 +11,7 @@ export function createTickBatch(onError: (err: unknown) => void): (fn: () => voi
     const batch = queue;
     queue = [];
     for (const fn of batch) {
-      // One failure must not leave the other sockets corked for good.
+      // One failure must not leave the other sockets' frames unwritten.
       try {
         fn();
       } catch (err) {

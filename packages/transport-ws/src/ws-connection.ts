@@ -14,37 +14,55 @@ export interface WsShared {
 
 const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 /**
- * Maps one accepted ws socket onto core's edge. `socket` is the raw
- * net.Socket ws writes to; it is corked on the first send of a tick and
- * uncorked after the tick (or early, once the tick's bytes pass the send
- * budget), and the budget is checked against what the kernel did not take.
+ * Maps one accepted ws socket onto core's edge. Frames sent during a tick
+ * are held in an array and written to the raw net.Socket (`socket`, the one
+ * ws writes to) in one `write` after the tick: one stream write per socket
+ * per tick instead of one per frame (Node's stream bookkeeping per corked
+ * write was half of all bytes allocated per delivery). Anything ws writes
+ * itself (close, ping) flushes the held frames first, so order is kept.
  */
 export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: Socket, peer: Peer, shared: WsShared): void {
-  let corked = false;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const bufferedBytes = (): number => ws.bufferedAmount + heldBytes;
+  const write = (): void => {
+    const frames = held;
+    const bytes = heldBytes;
+    held = [];
+    heldBytes = 0;
+    if (frames.length === 0 || ws.readyState !== WebSocket.OPEN) return;
+    // Safe beside ws's own writes: without permessage-deflate ws never holds frames back, so
+    // frames stay whole and in order, and ws.bufferedAmount counts these bytes once written.
+    socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes));
+  };
   const events = edge.open(
     {
       send(frame) {
         if (ws.readyState !== WebSocket.OPEN) return true;
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          shared.defer(flush);
-        }
-        // A whole pre-built frame straight onto the socket (see frame-encoder.ts). Safe beside
-        // ws's own writes (pings, close): without permessage-deflate ws never holds frames back,
-        // so frames stay whole and in order, and ws.bufferedAmount still counts these bytes.
-        socket.write(shared.encode(frame));
+        // A whole pre-built frame, shared by every recipient of a broadcast (see frame-encoder.ts).
+        const bytes = shared.encode(frame);
+        if (held.push(bytes) === 1) shared.defer(flush);
+        heldBytes += bytes.length;
         // Budget checked as bytes are queued (a tick once queued 37.6 MiB, issue #10). Past it the tick's bytes go to the
         // kernel early; a reader that takes them stays, a stalled one is dropped (false) holding at most budget + frame.
-        if (ws.bufferedAmount <= shared.sendBudgetBytes) return true;
-        socket.uncork();
-        socket.cork();
+        if (bufferedBytes() <= shared.sendBudgetBytes) return true;
+        write();
         return ws.bufferedAmount <= shared.sendBudgetBytes;
       },
-      close: (code, reason) => ws.close(code, reason),
-      ping: () => ws.ping(),
-      terminate: () => ws.terminate(),
-      bufferedBytes: () => ws.bufferedAmount,
+      close: (code, reason) => {
+        write();
+        ws.close(code, reason);
+      },
+      ping: () => {
+        write();
+        ws.ping();
+      },
+      terminate: () => {
+        held = [];
+        heldBytes = 0;
+        ws.terminate();
+      },
+      bufferedBytes,
       flushesLater: true,
       // Pauses the TCP socket; frames ws already read from it still arrive, and core holds them.
       pauseReading: () => ws.pause(),
@@ -53,8 +71,7 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
     peer,
   );
   function flush(): void {
-    corked = false;
-    socket.uncork();
+    write();
     events.checkSendBudget();
   }
   ws.on('message', (data, isBinary) => {

@@ -19,6 +19,9 @@ export interface AbuseReport {
     underAttack: PingPhase;
     closedByServer: boolean;
     closeCode: number | null;
+    /** The honest client's own thread's event-loop delay during the run (its share of the ping latency). */
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
   };
   /** Server process figures from /proc; null when no --server-pid was given. */
   server: {
@@ -56,7 +59,7 @@ export function abuseLines(a: AbuseReport): string[] {
     out.push(`attack     ${s.name} x${s.attackers}: ${n(s.connections)} connection attempts (${n(s.connectFailures)} failed), ${n(s.closedByServer)} closed by the server (${codes(s.closeCodes)}), ${n(s.openAtEnd)} still open at the end`);
     out.push(`           sent ${n(s.framesSent)} frames / ${mib(s.bytesSent)}; got ${n(s.framesReceived)} frames / ${mib(s.bytesReceived)}; errors ${codes(s.errorsByCode)}`);
   }
-  out.push(`honest     ping every ${a.honest.pingIntervalMs} ms`);
+  out.push(`honest     ping every ${a.honest.pingIntervalMs} ms, on a thread of its own (its event-loop delay p99 ${a.honest.eventLoopDelayP99Ms} ms, max ${a.honest.eventLoopDelayMaxMs} ms)`);
   out.push(`  calm          ${pings(a.honest.calm)}`);
   out.push(`  under attack  ${pings(a.honest.underAttack)}${a.honest.closedByServer ? `; CLOSED by the server (code ${a.honest.closeCode})` : ''}`);
   const sv = a.server;

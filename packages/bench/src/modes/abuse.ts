@@ -1,18 +1,17 @@
 import { existsSync } from 'node:fs';
 import { createAttackStats, runAttack, type AttackContext, type AttackName, type AttackRound } from '../attacks/attack';
 import { fragmentFlood } from '../attacks/fragment-flood';
-import { startHonestPinger } from '../attacks/honest-pinger';
+import { startHonestThread } from '../attacks/honest-thread';
 import { joinAmplify } from '../attacks/join-amplify';
 import { junkFrames } from '../attacks/junk-frames';
 import { roomFlood, roomRecreate } from '../attacks/room-flood';
 import { seedRoom } from '../attacks/seed-rooms';
 import { ungreeted } from '../attacks/ungreeted';
-import { openClient, type BenchClient } from '../client';
+import { openClient } from '../client';
 import { trySample, type RunContext } from '../phase';
 import { round } from '../proc-stats';
 import { createTally } from '../recorder';
 import { baseReport, commonWarnings, type BenchReport } from '../report';
-import { closeAll } from '../setup';
 import { startToolMeter } from '../tool-usage';
 import { HONEST_P99_GOAL_MS, type AbuseReport } from './abuse-report';
 import { clientOptions } from './common';
@@ -60,18 +59,19 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
     }
   }
 
-  const honest: BenchClient = await openClient(0, { ...clientOptions(ctx), forwardedFor: o.honestForwardedFor });
-  const clients = [honest];
+  // Its own thread: the attackers' sockets lag this thread's event loop, not the honest client's.
+  const { tally: _tally, ...honestOptions } = { ...clientOptions(ctx), forwardedFor: o.honestForwardedFor };
+  const pinger = await startHonestThread(honestOptions, o.pingIntervalMs);
+  let stopped = false;
+  let honest: Awaited<ReturnType<typeof pinger.stop>> | undefined;
   try {
-    const pinger = startHonestPinger(honest, o.pingIntervalMs);
     pinger.phase('calm');
-    ctx.log(`honest client pings every ${o.pingIntervalMs} ms; calm for ${o.warmupS} s ...`);
+    ctx.log(`honest client (own thread) pings every ${o.pingIntervalMs} ms; calm for ${o.warmupS} s ...`);
     await sleep(o.warmupS * 1000);
 
     const before = trySample(ctx);
     const meter = startToolMeter();
     pinger.phase('underAttack');
-    let stopped = false;
     const actx: AttackContext = {
       url: o.url,
       origin: o.origin,
@@ -89,7 +89,8 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
     const toolUsage = meter.stop();
     const pings = pinger.stop(o.drainS * 1000);
     await running;
-    const phases = await pings;
+    honest = await pings;
+    const phases = honest.phases;
 
     const processAlive = ctx.serverPid === undefined ? null : existsSync(`/proc/${ctx.serverPid}`);
     const abuse: AbuseReport = {
@@ -100,8 +101,10 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
         pingIntervalMs: o.pingIntervalMs,
         calm: phases['calm']!,
         underAttack: phases['underAttack']!,
-        closedByServer: honest.closed,
-        closeCode: honest.closeCode ?? null,
+        closedByServer: honest.closedByServer,
+        closeCode: honest.closeCode,
+        eventLoopDelayP99Ms: honest.eventLoopDelayP99Ms,
+        eventLoopDelayMaxMs: honest.eventLoopDelayMaxMs,
       },
       server:
         start && before && after
@@ -122,12 +125,13 @@ export async function runAbuse(ctx: RunContext, startedAt: Date): Promise<BenchR
     abuse.goalMet = under.unanswered === 0 && under.answered > 0 && under.latencyMs.p99 < HONEST_P99_GOAL_MS && abuse.stillUp.answersHello;
     const report: BenchReport = { ...baseReport(o, ctx.tally, startedAt), toolUsage, abuse };
     report.warnings.push(...commonWarnings(report));
-    if (toolUsage.eventLoopDelayP99Ms >= HONEST_P99_GOAL_MS / 5) {
-      report.warnings.push(`the tool's own event loop lagged (p99 ${toolUsage.eventLoopDelayP99Ms} ms) and the honest pings share it: part of their latency is the tool's; fewer --attackers or a core of its own`);
+    if (honest.eventLoopDelayP99Ms >= HONEST_P99_GOAL_MS / 5) {
+      report.warnings.push(`the honest client's own thread lagged (event-loop delay p99 ${honest.eventLoopDelayP99Ms} ms): part of its ping latency is the tool's; fewer --attackers or a core of its own`);
     }
     if (abuse.honest.calm.latencyMs.p99 >= HONEST_P99_GOAL_MS) report.warnings.push('the honest p99 missed the goal even before the attacks: the machine or the tool is the limit, not the attacks');
     return report;
   } finally {
-    await closeAll(clients);
+    stopped = true;
+    if (!honest) await pinger.stop(0).catch(() => undefined);
   }
 }
