@@ -35,6 +35,12 @@ export interface Session {
    * secret: never log it or send it to anyone.
    */
   sessionId: string | undefined;
+  /**
+   * The extensions' `userId` (see user-id.ts): a one-way hash of
+   * `sessionId`, or the connection id while hello gave none. Public; the
+   * author key that acks, delete and reactions store and compare.
+   */
+  userId: string;
   /** The one room this connection is in (rg-chat-v1 allows one at a time). */
   roomId: string | undefined;
   /** Admitted requests, served in arrival order (see request-scheduler.ts). */
@@ -67,8 +73,9 @@ export interface SessionServer {
 export function createSession(connection: Connection, server: SessionServer, address: AddressEntry): Session {
   const { clock, ids, limits } = server;
   const now = clock.now();
+  const id = ids.connectionId();
   const s: Session = {
-    id: ids.connectionId(),
+    id,
     connection,
     openedAt: now,
     address,
@@ -79,6 +86,7 @@ export function createSession(connection: Connection, server: SessionServer, add
     features: NO_FEATURES,
     featuresAhead: NO_FEATURES,
     sessionId: undefined,
+    userId: id,
     roomId: undefined,
     requests: createRequestScheduler<RequestJob>(
       { run: (job) => server.serve(s, job), overlaps: (job) => job.spec.pipelines, failed: (job, e) => server.failed(s, job, e) },

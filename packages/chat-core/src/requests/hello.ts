@@ -9,6 +9,7 @@ import { negotiate, type Feature } from '../features';
 import { lenientSince } from '../history';
 import { guestName, NO_FEATURES, type Session } from '../session';
 import { selfOf, sendFrame } from '../session-frames';
+import { userIdOfSession } from '../user-id';
 import { wantsPlus } from '../wire';
 
 /** Longest `sessionId` kept; longer ones are cut. */
@@ -100,7 +101,10 @@ export const hello: RequestSpec<HelloRequest> = {
   },
   handle(ctx, s, r) {
     s.profile = { name: r.name ?? guestName(ctx.ids), avatarId: r.avatarId ?? s.profile.avatarId };
-    if (r.sessionId !== undefined) s.sessionId = r.sessionId;
+    if (r.sessionId !== undefined) {
+      s.sessionId = r.sessionId;
+      s.userId = userIdOfSession(r.sessionId);
+    }
     s.features = featureSet(r);
     // Already in a room: its live messages follow the new negotiation from now on.
     if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
