@@ -112,6 +112,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   return {
     limits,
+    clock,
     acceptsOrigin,
     admit,
     get connectionCount() {

@@ -42,7 +42,9 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
         return ws.bufferedAmount <= shared.sendBudgetBytes;
       },
       close: (code, reason) => ws.close(code, reason),
-      ping: () => ws.ping(),
+      // ws sends the close frame behind everything queued and reports the close once the peer answered it.
+      closeAwaitsPeer: true,
+      ping: (data) => ws.ping(data),
       terminate: () => ws.terminate(),
       bufferedBytes: () => ws.bufferedAmount,
       flushesLater: true,
@@ -62,7 +64,7 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
     const bytes = toBuffer(data);
     events.message(bytes.toString('utf8'), isBinary, bytes.length);
   });
-  ws.on('pong', () => events.pong());
+  ws.on('pong', (data) => events.pong(data.toString('utf8')));
   ws.on('close', (code, reason) => events.closed(code, reason.toString('utf8')));
   // ws closes the socket itself after an error (1009 oversize, 1008 too many fragments, 1002/1007 bad frames).
   ws.on('error', (err: Error & { code?: string }) => {
