@@ -65,6 +65,12 @@ export interface RunningApp {
    * Idempotent: later calls return the first call's promise.
    */
   close(code?: number): Promise<void>;
+  /**
+   * After `close`: resolves once every client has read what it was sent
+   * and its close frame, or after `withinMs`, when the clients still
+   * closing are cut off (`RunningTransport.settled`).
+   */
+  settled(withinMs: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -198,6 +204,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
         })();
         return closing;
       },
+      settled: (withinMs) => running.settled(withinMs),
     };
   } catch (err) {
     await closeStack

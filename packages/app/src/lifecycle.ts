@@ -10,11 +10,11 @@ export interface LifecycleOptions {
   /** Ends the process (`process.exit` in main; a spy in tests). */
   readonly exit: (code: number) => void;
   /**
-   * After clients were sent their close frame, how long to wait for the
-   * closing handshakes to finish before exiting, in ms. A peer that never
-   * answers holds no one up past this. Default 1000.
+   * Resolves once the process has nothing left to do, or after `withinMs`.
+   * Default `eventLoopIdle`; tests of the lifecycle alone pass one that
+   * resolves at once.
    */
-  readonly drainMs?: number;
+  readonly loopIdle?: (withinMs: number) => Promise<void>;
 }
 
 /** The process around one app: start it, stop it once, exit with the right code. */
@@ -24,38 +24,54 @@ export interface Lifecycle {
   /**
    * Stops accepting, stops reading requests and answers every admitted one
    * (within `requestDrainBudgetMs`), closes every client with 1001, closes
-   * the bus and the store, lets the closing handshakes drain and exits
-   * with `exitCode` (1 if the stop
-   * itself failed). Idempotent: a second call (a second signal, a crash while
+   * the bus and the store, waits until every client has read what it was
+   * sent and its close (`RunningApp.settled`, then `loopIdle`; both until
+   * `closesDeadlineMs`) and exits with `exitCode` (1 if the stop itself
+   * failed). Idempotent: a second call (a second signal, a crash while
    * stopping) closes nothing twice; it can only raise the exit code.
    */
   stop(reason: string, exitCode: number): Promise<void>;
 }
 
-const DRAIN_POLL_MS = 25;
-
 /**
  * The share of SHUTDOWN_TIMEOUT_MS the chat server may spend finishing the
  * requests it admitted (`ChatServer.drain`), in ms: half. The other half is
- * left for the closing handshakes (`drainMs`), the bus and the store, so a
+ * left for the bus, the store and the closes (`closesDeadlineMs`), so a
  * slow store costs requests an error frame, not the forced exit.
  */
 export const requestDrainBudgetMs = (shutdownTimeoutMs: number): number => Math.floor(shutdownTimeoutMs / 2);
 
-/** Sockets and listeners still open in this process (closing handshakes in flight). */
-const openTcpHandles = (): number =>
-  process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+/**
+ * How long after the stop began the app waits for its clients' closes
+ * (`RunningApp.settled`), in ms: SHUTDOWN_TIMEOUT_MS less a tenth of it (at
+ * most 500 ms), which is left for terminating the sockets still closing and
+ * exiting before the forced exit. A client that keeps up closes long
+ * before; one that stopped reading is cut off here.
+ */
+export const closesDeadlineMs = (shutdownTimeoutMs: number): number => shutdownTimeoutMs - Math.min(500, Math.floor(shutdownTimeoutMs / 10));
 
-async function drainSockets(maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  while (openTcpHandles() > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-  }
+/**
+ * Resolves when Node's event loop has run dry ('beforeExit': every socket,
+ * server, timer and file closed), or after `withinMs`. After the closes have
+ * settled this is the closing handshakes finishing, including those uWS
+ * completes natively after its `end()`, which no JS callback reports.
+ */
+export function eventLoopIdle(withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      process.off('beforeExit', done);
+      resolve();
+    };
+    // unref: the deadline must not be what keeps the loop busy.
+    const timer = setTimeout(done, withinMs).unref();
+    process.once('beforeExit', done);
+  });
 }
 
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { logger, shutdownTimeoutMs, exit } = options;
-  const drainMs = options.drainMs ?? 1000;
+  const loopIdle = options.loopIdle ?? eventLoopIdle;
   let app: Promise<RunningApp | undefined> = Promise.resolve(undefined);
   let stopping: Promise<void> | undefined;
   let exitCode = 0;
@@ -79,6 +95,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         return stopping;
       }
       logger.info({ reason, shutdownTimeoutMs }, 'shutting down');
+      const closesDeadline = Date.now() + closesDeadlineMs(shutdownTimeoutMs);
       // unref: the timer must not be what keeps a finished process alive.
       const force = setTimeout(() => {
         logger.error({ shutdownTimeoutMs }, 'shutdown timed out; forcing exit');
@@ -89,7 +106,10 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         try {
           const running = await app;
           await running?.close(CloseCode.GOING_AWAY);
-          await drainSockets(drainMs);
+          // Exiting earlier would cut off what clients were still reading (they would see 1006, not 1001).
+          await running?.settled(Math.max(0, closesDeadline - Date.now()));
+          // uWS forgets a socket once its close frame is queued; only the socket's end shows the peer got it.
+          await loopIdle(Math.max(0, closesDeadline - Date.now()));
         } catch (err) {
           logger.error({ err }, 'shutdown failed');
           exitCode = 1;

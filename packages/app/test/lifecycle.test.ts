@@ -1,6 +1,6 @@
 import { AdapterUnavailableError } from '../src/adapters';
 import type { RunningApp } from '../src/compose';
-import { createLifecycle, requestDrainBudgetMs } from '../src/lifecycle';
+import { closesDeadlineMs, createLifecycle, eventLoopIdle, requestDrainBudgetMs } from '../src/lifecycle';
 import { createLogger } from '../src/logger';
 
 /** A logger whose JSON lines land in `lines`. */
@@ -10,7 +10,7 @@ function capture() {
   return { lines, logger };
 }
 
-function fakeApp(close: (code?: number) => Promise<void> = async () => {}) {
+function fakeApp(close: (code?: number) => Promise<void> = async () => {}, settled: (withinMs: number) => Promise<void> = async () => {}) {
   const calls: Array<number | undefined> = [];
   const app: RunningApp = {
     port: 1234,
@@ -18,16 +18,20 @@ function fakeApp(close: (code?: number) => Promise<void> = async () => {}) {
       calls.push(code);
       return close(code);
     },
+    settled,
   };
   return { app, calls };
 }
+
+/** The lifecycle alone: jest's own handles keep the loop busy, so its idle wait would only run out its deadline. */
+const loopIdle = async () => {};
 
 describe('createLifecycle', () => {
   test('stop closes the app once with 1001 and exits with the requested code', async () => {
     const { logger } = capture();
     const exits: number[] = [];
     const { app, calls } = fakeApp();
-    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), drainMs: 0 });
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), loopIdle });
     life.start(async () => app);
     const first = life.stop('SIGTERM', 0);
     const second = life.stop('SIGINT', 0);
@@ -42,7 +46,7 @@ describe('createLifecycle', () => {
     const exits: number[] = [];
     let finish: () => void = () => {};
     const { app, calls } = fakeApp(() => new Promise<void>((r) => (finish = r)));
-    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), drainMs: 0 });
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), loopIdle });
     life.start(async () => app);
     const stopping = life.stop('SIGTERM', 0);
     await new Promise((r) => setImmediate(r));
@@ -57,7 +61,7 @@ describe('createLifecycle', () => {
     const { logger, lines } = capture();
     const exits: number[] = [];
     const { app } = fakeApp(() => new Promise<void>(() => {}));
-    const life = createLifecycle({ logger, shutdownTimeoutMs: 100, exit: (c) => exits.push(c), drainMs: 0 });
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 100, exit: (c) => exits.push(c), loopIdle });
     life.start(async () => app);
     void life.stop('SIGTERM', 0);
     const deadline = Date.now() + 5000;
@@ -71,7 +75,7 @@ describe('createLifecycle', () => {
     const exits: number[] = [];
     const { app, calls } = fakeApp();
     let started: (a: RunningApp) => void = () => {};
-    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), drainMs: 0 });
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), loopIdle });
     life.start(() => new Promise<RunningApp>((r) => (started = r)));
     const stopping = life.stop('SIGTERM', 0);
     started(app);
@@ -80,10 +84,35 @@ describe('createLifecycle', () => {
     expect(exits).toEqual([0]);
   });
 
+  test('stop exits only once the clients have read their closes and the loop ran dry, both within closesDeadlineMs', async () => {
+    const { logger } = capture();
+    const exits: number[] = [];
+    const steps: string[] = [];
+    let finishSettling: () => void = () => {};
+    const { app } = fakeApp(
+      async () => void steps.push('close'),
+      (withinMs) => {
+        steps.push(`settled ${withinMs <= closesDeadlineMs(5000) && withinMs > 0}`);
+        return new Promise<void>((r) => (finishSettling = r));
+      },
+    );
+    const idle = async (withinMs: number) => void steps.push(`idle ${withinMs <= closesDeadlineMs(5000)}`);
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), loopIdle: idle });
+    life.start(async () => app);
+    const stopping = life.stop('SIGTERM', 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(steps).toEqual(['close', 'settled true']);
+    expect(exits).toEqual([]);
+    finishSettling();
+    await stopping;
+    expect(steps).toEqual(['close', 'settled true', 'idle true']);
+    expect(exits).toEqual([0]);
+  });
+
   test('a failed start logs why and exits 1', async () => {
     const { logger, lines } = capture();
     const exits: number[] = [];
-    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), drainMs: 0 });
+    const life = createLifecycle({ logger, shutdownTimeoutMs: 5000, exit: (c) => exits.push(c), loopIdle });
     life.start(async () => {
       throw new AdapterUnavailableError('CHAT_TRANSPORT=uws: not available');
     });
@@ -92,6 +121,26 @@ describe('createLifecycle', () => {
     expect(exits).toEqual([1]);
     const fatal = lines.find((l) => l['level'] === 'fatal');
     expect(fatal?.['msg']).toBe('could not start: CHAT_TRANSPORT=uws: not available');
+  });
+});
+
+describe('closesDeadlineMs', () => {
+  test('the closes may take SHUTDOWN_TIMEOUT_MS less a tenth of it, at most 500 ms less', () => {
+    expect(closesDeadlineMs(5000)).toBe(4500);
+    expect(closesDeadlineMs(100)).toBe(90);
+    expect(closesDeadlineMs(600_000)).toBe(599_500);
+  });
+});
+
+describe('eventLoopIdle', () => {
+  test('resolves when the loop runs dry (beforeExit), or at its deadline, and leaves no listener behind', async () => {
+    const listeners = process.listenerCount('beforeExit');
+    const dry = eventLoopIdle(60_000);
+    process.emit('beforeExit', 0);
+    await dry;
+    // Here jest keeps the loop busy: only the deadline ends the wait.
+    await eventLoopIdle(20);
+    expect(process.listenerCount('beforeExit')).toBe(listeners);
   });
 });
 

@@ -40,6 +40,8 @@ export interface ChatServerOptions {
 
 export interface ChatServer {
   readonly limits: Limits;
+  /** The clock core runs on (`ChatServerDeps.clock`); the edge times close deadlines with it. */
+  readonly clock: Clock;
   /** Origin check for the transport's upgrade handler. */
   acceptsOrigin(origin: string | undefined): boolean;
   /**

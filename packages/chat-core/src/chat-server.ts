@@ -114,6 +114,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   return {
     limits,
+    clock,
     acceptsOrigin,
     admit,
     get connectionCount() {

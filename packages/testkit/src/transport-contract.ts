@@ -1,5 +1,6 @@
 import { createChatServer, type Connection, type Transport, type TransportOptions } from '@rgchat/chat-core';
 import { createRandomIds, createSystemClock } from '@rgchat/runtime-node';
+import { describeCloseDrainContract } from './close-drain-contract';
 import { describeEdgeContract } from './edge-contract';
 import { createMemoryStore } from './memory-store';
 import { enterRoom, freePort, messageWithText, roundTrip, say, startTransportHarness, waitUntil, type HarnessSetup, type TransportHarness } from './transport-harness';
@@ -28,6 +29,7 @@ export function describeTransportContract(name: string, create: (options: Transp
     });
 
     describeEdgeContract(start);
+    describeCloseDrainContract(start, options.pausesReading ?? false);
 
     test('hello is answered with welcome over a real socket', async () => {
       const h = await start();

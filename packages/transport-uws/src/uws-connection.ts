@@ -55,12 +55,12 @@ export function connectionHandlers(edge: TransportEdge, sockets: WeakMap<object,
         return status !== DROPPED;
       };
       // end() sends the close frame and runs the close handler at once, which reports to core.
-      const socket = { send, close: (code: number, reason: string) => ws.end(code, reason), ping: () => ws.cork(() => ws.ping()), terminate: () => ws.close(), bufferedBytes: () => ws.getBufferedAmount() };
+      const socket = { send, close: (code: number, reason: string) => ws.end(code, reason), ping: (data = '') => ws.cork(() => ws.ping(data)), terminate: () => ws.close(), bufferedBytes: () => ws.getBufferedAmount() };
       data.events = edge.open(socket, data.peer);
       sockets.set(data.events.connection, ws);
     },
     message: (ws, message, isBinary) => ws.getUserData().events?.message(decoder.decode(message), isBinary, message.byteLength),
-    pong: (ws) => ws.getUserData().events?.pong(),
+    pong: (ws, data) => ws.getUserData().events?.pong(decoder.decode(data)),
     close(ws, code, message) {
       const { events } = ws.getUserData();
       if (events) sockets.delete(events.connection);

@@ -1,9 +1,6 @@
 /**
- * Runs deferred work once the current tick (and its promise jobs) is done.
- * The ws transport holds a socket's frames from its first send of a tick
- * and writes them here, so every frame a broadcast burst queues for one
- * socket leaves in one write instead of one per frame. One `nextTick` per
- * tick, not one per socket.
+ * Runs deferred work once the current tick (and its promise jobs) is done: each socket's held
+ * frames leave in one write per tick (ws-connection.ts), with one nextTick per tick, not per socket.
  */
 export function createTickBatch(onError: (err: unknown) => void): (fn: () => void) => void {
   let queue: Array<() => void> = [];

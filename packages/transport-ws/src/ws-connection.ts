@@ -14,26 +14,21 @@ export interface WsShared {
 
 const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 /**
- * Maps one accepted ws socket onto core's edge. Frames sent during a tick
- * are held in an array and written to the raw net.Socket (`socket`, the one
- * ws writes to) in one `write` after the tick: one stream write per socket
- * per tick instead of one per frame (Node's stream bookkeeping per corked
- * write was half of all bytes allocated per delivery). Anything ws writes
- * itself (close, ping) flushes the held frames first, so order is kept.
+ * Maps one accepted ws socket onto core's edge. Frames sent during a tick are held and
+ * written to the raw net.Socket ws writes to (`socket`) in one `write` after the tick, not
+ * one per frame (Node's per-write stream bookkeeping was half of all bytes allocated per
+ * delivery). Whatever ws writes itself (close, ping) flushes them first, so order is kept.
  */
 export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: Socket, peer: Peer, shared: WsShared): void {
   let held: Buffer[] = [];
   let heldBytes = 0;
   const bufferedBytes = (): number => ws.bufferedAmount + heldBytes;
   const write = (): void => {
-    const frames = held;
-    const bytes = heldBytes;
-    held = [];
-    heldBytes = 0;
-    if (frames.length === 0 || ws.readyState !== WebSocket.OPEN) return;
     // Safe beside ws's own writes: without permessage-deflate ws never holds frames back, so
     // frames stay whole and in order, and ws.bufferedAmount counts these bytes once written.
-    socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes));
+    if (held.length > 0 && ws.readyState === WebSocket.OPEN) socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes));
+    held = [];
+    heldBytes = 0;
   };
   const events = edge.open(
     {
@@ -49,19 +44,13 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
         write();
         return ws.bufferedAmount <= shared.sendBudgetBytes;
       },
-      close: (code, reason) => {
-        write();
-        ws.close(code, reason);
-      },
-      ping: () => {
-        write();
-        ws.ping();
-      },
-      terminate: () => {
-        held = [];
-        heldBytes = 0;
-        ws.terminate();
-      },
+      // ws writes close frames and pings itself: the held frames go first.
+      close: (code, reason) => void (write(), ws.close(code, reason)),
+      // ws sends the close frame behind everything queued and reports the close once the peer answered it.
+      closeAwaitsPeer: true,
+      ping: (data) => void (write(), ws.ping(data)),
+      // Frames still held are dropped at the flush: the socket is no longer open.
+      terminate: () => ws.terminate(),
       bufferedBytes,
       flushesLater: true,
       // Pauses the TCP socket; frames ws already read from it still arrive, and core holds them.
@@ -79,7 +68,7 @@ export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: S
     const bytes = toBuffer(data);
     events.message(bytes.toString('utf8'), isBinary, bytes.length);
   });
-  ws.on('pong', () => events.pong());
+  ws.on('pong', (data) => events.pong(data.toString('utf8')));
   ws.on('close', (code, reason) => events.closed(code, reason.toString('utf8')));
   // ws closes the socket itself after an error (1009 oversize, 1008 too many fragments, 1002/1007 bad frames).
   ws.on('error', (err: Error & { code?: string }) => {

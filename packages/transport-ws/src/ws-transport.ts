@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -89,13 +90,8 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
   });
   wss.on('error', (err) => log('error', 'websocket server error', { err: err.message }));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // Rejects with the listen error (EADDRINUSE, EACCES) if that comes first.
+  await once(server.listen(options.port, options.host), 'listening');
   server.on('error', (err) => log('error', 'http server error', { err: err.message }));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

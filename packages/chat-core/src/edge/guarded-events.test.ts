@@ -1,7 +1,9 @@
+import { createFakeClock } from '@rgchat/testkit';
 import type { ChatServer } from '../chat-server';
 import type { Connection, ConnectionEvents } from '../ports/connection';
 import type { LogLevel } from '../ports/log';
-import { openGuarded } from './guarded-events';
+import { CLOSE_PING, openGuarded } from './guarded-events';
+import { createPendingCloses } from './pending-closes';
 import type { TransportSocket } from './transport-socket';
 
 interface Harness {
@@ -10,11 +12,12 @@ interface Harness {
   readonly core: { connection: Connection | undefined; messages: string[]; closed: number };
   buffered: number;
   accepted: boolean;
+  stopping: boolean;
 }
 
 /** A fake chat server and socket that record every call; `throwOn` makes core's handler for that event throw. */
 function setup(socketExtras: Partial<TransportSocket> = {}, throwOn?: 'open' | 'message' | 'pong' | 'close') {
-  const h: Harness = { calls: [], logs: [], core: { connection: undefined, messages: [], closed: 0 }, buffered: 0, accepted: true };
+  const h: Harness = { calls: [], logs: [], core: { connection: undefined, messages: [], closed: 0 }, buffered: 0, accepted: true, stopping: false };
   const fail = (what: string): void => {
     if (throwOn === what) throw new Error(`${what} bug`);
   };
@@ -45,13 +48,16 @@ function setup(socketExtras: Partial<TransportSocket> = {}, throwOn?: 'open' | '
       h.calls.push(`close ${code}`);
       if (code === 1) throw new RangeError('invalid code');
     },
-    ping: () => void h.calls.push('ping'),
+    ping: (data) => void h.calls.push(data === undefined ? 'ping' : `ping ${data}`),
     terminate: () => void h.calls.push('terminate'),
     bufferedBytes: () => h.buffered,
     ...socketExtras,
   };
-  const events = openGuarded(chat, socket, { remoteAddress: '192.0.2.1', origin: undefined }, (level, msg) => void h.logs.push([level, msg]));
-  return { h, events, connection: h.core.connection as Connection };
+  const clock = createFakeClock();
+  const closes = createPendingCloses(clock.schedule);
+  const context = { log: (level: LogLevel, msg: string) => void h.logs.push([level, msg]), closes, stopping: () => h.stopping };
+  const events = openGuarded(chat, socket, { remoteAddress: '192.0.2.1', origin: undefined }, context);
+  return { h, events, connection: h.core.connection as Connection, closes, clock };
 }
 
 describe('openGuarded', () => {
@@ -136,5 +142,64 @@ describe('openGuarded', () => {
     expect(h.core.messages).toEqual(['1', '2', '3']);
     // The socket reads again only once the held frames are in.
     expect(h.calls).toEqual(['pause', 'resume']);
+  });
+
+  test('once core asked to close, nothing more is sent or delivered, and the close is pending until reported', () => {
+    const { h, events, connection, closes } = setup();
+    connection.close(1001, 'bye');
+    connection.close(1001, 'again');
+    connection.send('late');
+    events.message('late', false, 4);
+    expect(h.calls).toEqual(['close 1001']);
+    expect(h.core.messages).toEqual([]);
+    expect(closes.size).toBe(1);
+    events.closed(1001, 'bye');
+    expect(closes.size).toBe(0);
+  });
+
+  test('a paused socket reads again when closed, so the library sees the peer answer the close; held frames are dropped', async () => {
+    const { h, events, connection } = setup({ pauseReading: () => void h.calls.push('pause'), resumeReading: () => void h.calls.push('resume') });
+    connection.pauseReading?.();
+    events.message('held', false, 4);
+    connection.close(1001, 'bye');
+    await Promise.resolve();
+    expect(h.calls).toEqual(['pause', 'resume', 'close 1001']);
+    expect(h.core.messages).toEqual([]);
+  });
+
+  test('while the transport stops, a socket whose library forgets it at close is closed only once the peer answered a ping behind the queue', () => {
+    const { h, events, connection } = setup();
+    h.stopping = true;
+    connection.close(1001, 'bye');
+    expect(h.calls).toEqual([`ping ${CLOSE_PING}`]);
+    // A heartbeat pong, or any other, is not the answer.
+    events.pong('');
+    expect(h.calls).toEqual([`ping ${CLOSE_PING}`]);
+    events.pong(CLOSE_PING);
+    events.pong(CLOSE_PING);
+    expect(h.calls).toEqual([`ping ${CLOSE_PING}`, 'close 1001']);
+  });
+
+  test('a library that sends the close frame behind its queue and reports the handshake is closed at once, stopping or not', () => {
+    const { h, connection } = setup({ closeAwaitsPeer: true });
+    h.stopping = true;
+    connection.close(1001, 'bye');
+    expect(h.calls).toEqual(['close 1001']);
+  });
+
+  test('a held close that never gets its pong is terminated at the deadline of settled', async () => {
+    const { h, events, connection, closes, clock } = setup({ terminate: () => void h.calls.push('terminate') });
+    h.stopping = true;
+    connection.close(1001, 'bye');
+    let settled = false;
+    const done = closes.settled(500).then(() => (settled = true));
+    clock.advance(499);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    await done;
+    expect(h.calls).toEqual([`ping ${CLOSE_PING}`, 'terminate']);
+    events.closed(1006, '');
+    expect(closes.size).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { clientAddress } from './client-address';
 import { openGuarded, type Peer, type SocketEvents } from './guarded-events';
 import { refusal, statusText, utf8Length, type HttpAnswer } from './http-answer';
 import { handleHttp } from './http-routes';
+import { createPendingCloses } from './pending-closes';
 import type { TransportSocket } from './transport-socket';
 import { decideUpgrade } from './upgrade-policy';
 import type { EdgeRequest } from './upgrade-request';
@@ -41,7 +42,8 @@ export interface TransportEdge {
   /**
    * The transport's handle once it listens on `port`: `close()` marks the
    * edge closing, then runs `stopListening` once and resolves when it has
-   * (the same promise on every call).
+   * (the same promise on every call). `settled` waits for the closes core
+   * asked for, timed by core's clock.
    */
   running(port: number, stopListening: () => Promise<void>): RunningTransport;
   readonly log: Log;
@@ -66,6 +68,8 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
   const log = options.log ?? silentLog;
   const trustProxy = options.trustProxy ?? false;
   let closing = false;
+  const closes = createPendingCloses((ms, fn) => chat.clock.schedule(ms, fn));
+  const guardContext = { log, closes, stopping: () => closing };
 
   async function http(method: string, url: string, origin?: string): Promise<HttpAnswer> {
     try {
@@ -101,7 +105,7 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
     },
     http,
     badRequest: refusal(400),
-    open: (socket, peer) => openGuarded(chat, socket, peer, log),
+    open: (socket, peer) => openGuarded(chat, socket, peer, guardContext),
     running(port, stopListening) {
       let stopped: Promise<void> | undefined;
       return {
@@ -111,6 +115,7 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
           stopped ??= stopListening();
           return stopped;
         },
+        settled: (withinMs) => closes.settled(withinMs),
       };
     },
     log,

@@ -24,6 +24,13 @@ export interface RunningTransport {
   readonly port: number;
   /** Stops accepting connections and HTTP requests; does not close open sockets (core does, with 1001/1012). Idempotent. */
   close(): Promise<void>;
+  /**
+   * Resolves once every close core asked for is complete (the peer has read
+   * everything sent before the close frame, which is then on its way), or
+   * after `withinMs`, terminating the sockets still closing: after it a
+   * stopping process may exit without cutting off what clients were sent.
+   */
+  settled(withinMs: number): Promise<void>;
 }
 
 /**
