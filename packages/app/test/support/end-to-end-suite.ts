@@ -10,6 +10,7 @@ import { describeDurabilityEndToEnd } from './e2e-durability';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
 import { describePipeliningEndToEnd } from './e2e-pipelining';
+import { describePresenceEndToEnd } from './e2e-presence';
 import { describeProtocolEndToEnd } from './e2e-protocol';
 import { describeRoomListsEndToEnd } from './e2e-room-lists';
 import type { EndToEndContext } from './end-to-end-context';
@@ -55,5 +56,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describePipeliningEndToEnd(ctx);
     describeAbuseEndToEnd(ctx);
     describeRoomListsEndToEnd(ctx);
+    describePresenceEndToEnd(ctx);
   });
 }
