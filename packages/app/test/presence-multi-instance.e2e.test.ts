@@ -6,7 +6,7 @@ import { waitUntil, type Frame, type TestClient } from '@rgchat/testkit';
 import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildApp } from './support/build-app';
 import { createRoom, dropClients, greet, helloFrame, joinRoom, openClient } from './support/chat-client';
-import { apiRooms, eventually } from './support/multi-instance';
+import { apiOnline, eventually } from './support/multi-instance';
 import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /** Short, so a killed instance's members go within seconds. */
@@ -34,7 +34,7 @@ function viewOf(client: TestClient, roomId: string): string[] {
   return [...view].sort();
 }
 
-const onlineOn = async (app: ListeningApp, roomId: string) => (await apiRooms(app, roomId)).find((r) => r['id'] === roomId)?.['online'];
+const onlineOn = (app: ListeningApp, roomId: string) => apiOnline(app, roomId);
 
 /** Presence and typing across two rgchat processes on one Postgres (issue #12): the bus carries them, the store never. */
 describePostgres('end to end: presence across two instances on one Postgres', () => {
