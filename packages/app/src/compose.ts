@@ -111,6 +111,7 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
           ids: get(r, 'ids'),
           log: get(r, 'log'),
           bus: get(r, 'bus'),
+          instanceId: get(r, 'instanceId'),
           ...(fanout ? { fanout } : {}),
         },
         { limits, ...(allowedOrigins ? { allowedOrigins } : {}), ...(features ? { features } : {}) },

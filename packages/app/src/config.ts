@@ -79,6 +79,9 @@ const LIMIT_VARS = {
   ROOM_CREATES_PER_IP_PER_HOUR: 'roomCreatesPerIpPerHour',
   EMPTY_ROOM_TTL_MS: 'emptyRoomTtlMs',
   ROOM_LIST_BYTES_PER_SEC: 'roomListBytesPerSec',
+  PRESENCE_INTERVAL_MS: 'presenceIntervalMs',
+  PRESENCE_TTL_MS: 'presenceTtlMs',
+  PRESENCE_LIVENESS_MS: 'presenceLivenessMs',
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 

@@ -170,6 +170,18 @@ describe('loadConfig', () => {
     expect(load({ MAX_PENDING_REQUESTS: '7' }).limits.maxPendingRequests).toBe(7);
   });
 
+  test('PRESENCE_* reach core; an unset PRESENCE_LIVENESS_MS follows PRESENCE_TTL_MS; one too long for the TTL is refused', () => {
+    expect(load({}).limits).toMatchObject({ presenceIntervalMs: 250, presenceTtlMs: 15_000, presenceLivenessMs: 5000 });
+    expect(load({ PRESENCE_INTERVAL_MS: '100', PRESENCE_TTL_MS: '3000' }).limits).toMatchObject({
+      presenceIntervalMs: 100,
+      presenceTtlMs: 3000,
+      presenceLivenessMs: 1000,
+    });
+    expect(load({ PRESENCE_LIVENESS_MS: '2000' }).limits.presenceLivenessMs).toBe(2000);
+    expect(problemsOf({ PRESENCE_TTL_MS: '3000', PRESENCE_LIVENESS_MS: '2000' })).toEqual([expect.stringMatching(/presenceLivenessMs: 2000 is too long for presenceTtlMs 3000/)]);
+    expect(problemsOf({ PRESENCE_INTERVAL_MS: '5' })).toEqual([expect.stringMatching(/^PRESENCE_INTERVAL_MS out of range/)]);
+  });
+
   test('an empty DATABASE_URL (as in a copied .env) means SQLite', () => {
     expect(load({ DATABASE_URL: '' }).storage.kind).toBe('sqlite');
   });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ATTACKS, type AttackName } from './attacks/attack';
 
-export const MODES = ['fanout', 'idle', 'join', 'slow-reader', 'abuse'] as const;
+export const MODES = ['fanout', 'idle', 'join', 'slow-reader', 'abuse', 'presence'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Everything the load tool can be told; units are in the names. */
@@ -46,6 +46,20 @@ export interface BenchOptions {
   readonly pingIntervalMs: number;
   /** abuse: X-Forwarded-For of the honest client, so a TRUST_PROXY server keeps its per-address limits on for the attackers (127.0.0.1). */
   readonly honestForwardedFor: string | undefined;
+  /**
+   * Extension features every client asks for in `hello.features` (rgchat's
+   * extensions); empty: plain rg-chat-v1 clients. Default none, except in
+   * presence mode (presence, typing).
+   */
+  readonly features: readonly string[];
+  /** presence: members that type (an `active: true` every --keystroke-ms) during the typing phase. */
+  readonly typists: number;
+  /** presence: a typist's keystroke period. */
+  readonly keystrokeMs: number;
+  /** presence: Postgres URL of the servers' bus, to count its events (LISTEN on their channel); undefined: not counted. */
+  readonly busUrl: string | undefined;
+  /** presence: the servers' DATABASE_SCHEMA (their bus channel follows from it). */
+  readonly busSchema: string;
   readonly help: boolean;
 }
 
@@ -76,6 +90,11 @@ Mode (--mode)
   slow-reader  two fan-out phases of --duration each: without, then with one member of
                room 0 that stops reading its socket; reports the others' p99 in both and
                whether the server closed the slow one.
+  presence     issue #12: --connections members fill one room (join by join), then --typists
+               type for --duration s, then everyone but one leaves; per phase: presence and
+               typing frames and bytes per member, server CPU, and (with --bus-url) bus
+               events per second by kind. Run it with --features "" for the same scenario
+               with plain rg-chat-v1 clients.
   abuse        issue #10: one honest client pings every --ping-interval-ms, calm for --warmup
                s, then for --duration s while --attack runs; reports its ping p50/p99/max,
                unanswered pings, the server's RSS and CPU, and whether it is still up.
@@ -130,6 +149,16 @@ abuse mode
                               with the server on TRUST_PROXY=true every per-address limit stays
                               on for the attackers (all 127.0.0.1) and off the honest client's back
 
+Extensions
+  --features <a,b,...>        hello.features of every client (default none; presence mode:
+                              presence,typing). "" = plain rg-chat-v1 clients
+
+presence mode
+  --typists <n>               members typing during the typing phase (default 20)
+  --keystroke-ms <ms>         a typist's keystroke period: one typing active:true each (default 200)
+  --bus-url <postgres-url>    count the servers' bus events (LISTEN on their NOTIFY channel)
+  --bus-schema <name>         the servers' DATABASE_SCHEMA (default rgchat)
+
 Output: a human summary, then exactly one line "BENCH_JSON {...}" (grep for it).
 
 Measurement: each sender writes its send time (performance.now(), the process's
@@ -179,11 +208,17 @@ function parseAttacks(raw: string | undefined): AttackName[] {
   return [...new Set(names)] as AttackName[];
 }
 
+/** `--features`: comma list as given (the server ignores names it does not know); presence mode defaults to presence,typing. */
+function parseFeatures(raw: string | undefined, mode: Mode): string[] {
+  if (raw === undefined) return mode === 'presence' ? ['presence', 'typing'] : [];
+  return raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
 const STRING_OPTIONS = [
   'url', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
   'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
   'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds', 'attack', 'attackers', 'ping-interval-ms',
-  'honest-forwarded-for',
+  'honest-forwarded-for', 'features', 'typists', 'keystroke-ms', 'bus-url', 'bus-schema',
 ] as const;
 
 /** Parses and checks the command line (without node and script); throws UsageError on anything wrong. */
@@ -241,6 +276,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     attackers: int('attackers', s('attackers'), 1, 1, 100_000),
     pingIntervalMs: int('ping-interval-ms', s('ping-interval-ms'), 100, 1, 60_000),
     honestForwardedFor: s('honest-forwarded-for'),
+    features: parseFeatures(s('features'), mode),
+    typists: int('typists', s('typists'), 20, 0),
+    keystrokeMs: int('keystroke-ms', s('keystroke-ms'), 200, 10, 60_000),
+    busUrl: s('bus-url'),
+    busSchema: s('bus-schema') ?? 'rgchat',
     help: values['help'] === true,
   };
   if (opts.help) return opts;
@@ -252,6 +292,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (mode === 'slow-reader' && senders >= perRoom) {
     throw new UsageError(`slow-reader needs a member of room 0 that is not a sender: --senders (${senders}) must be below members per room (${perRoom})`);
   }
+  if (mode === 'presence' && opts.typists >= connections) throw new UsageError(`--typists (${opts.typists}) must be below --connections (${connections})`);
   if (mode === 'idle' && serverPid === undefined) throw new UsageError('--mode idle measures server memory: give --server-pid <pid|auto>');
   return opts;
 }

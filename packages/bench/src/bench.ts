@@ -3,6 +3,7 @@ import { runAbuse } from './modes/abuse';
 import { runFanout } from './modes/fanout';
 import { runIdle } from './modes/idle';
 import { runJoin } from './modes/join';
+import { runPresence } from './modes/presence';
 import { runSlowReader } from './modes/slow-reader';
 import type { RunContext } from './phase';
 import { findListenerPid } from './proc-stats';
@@ -40,5 +41,7 @@ export async function runBench(options: BenchOptions, run: RunBenchOptions = {})
       return runSlowReader(ctx, startedAt);
     case 'abuse':
       return runAbuse(ctx, startedAt);
+    case 'presence':
+      return (await runPresence(ctx, startedAt)).report;
   }
 }

@@ -18,7 +18,13 @@ export interface ClientOptions {
   readonly forwardedFor?: string | undefined;
   readonly timeoutMs: number;
   readonly tally: Tally;
+  /** `hello.features` (rgchat's extensions); none or empty: a plain rg-chat-v1 client. */
+  readonly features?: readonly string[] | undefined;
 }
+
+/** Frames counted by type without decoding them (the extensions' presence and typing). */
+export const COUNTED_TYPES = ['presence', 'typing'] as const;
+export type CountedType = (typeof COUNTED_TYPES)[number];
 
 /** One rg-chat-v1 connection of the load tool. */
 export interface BenchClient {
@@ -36,6 +42,8 @@ export interface BenchClient {
   lastStampUs: number;
   /** Bytes of all frames received. */
   bytesReceived: number;
+  /** Frames and bytes of each counted type received. */
+  readonly counted: Record<CountedType, { frames: number; bytes: number }>;
   /** Local TCP port of the connection (0 if unknown). */
   readonly localPort: number;
   readonly closed: boolean;
@@ -91,6 +99,7 @@ export async function openClient(index: number, options: ClientOptions): Promise
     stampedMessages: 0,
     lastStampUs: 0,
     bytesReceived: 0,
+    counted: { presence: { frames: 0, bytes: 0 }, typing: { frames: 0, bytes: 0 } },
     localPort: 0,
     closed: false,
     closeCode: undefined,
@@ -185,6 +194,11 @@ export async function openClient(index: number, options: ClientOptions): Promise
       client.unstampedMessages++;
       return;
     }
+    if ((type === 'presence' || type === 'typing') && !waiters.some((w) => w.type === type)) {
+      client.counted[type].frames++;
+      client.counted[type].bytes += data.length;
+      return;
+    }
     let frame: Frame;
     try {
       frame = JSON.parse(data.toString('utf8')) as Frame;
@@ -239,7 +253,13 @@ export async function openClient(index: number, options: ClientOptions): Promise
   });
 
   const { frame } = await client.request(
-    { type: 'hello', protocol: 'rg-chat-v1', sessionId: `bench-${process.pid}-${index}`, profile: { name: `b${index}`, avatarId: index } },
+    {
+      type: 'hello',
+      protocol: 'rg-chat-v1',
+      sessionId: `bench-${process.pid}-${index}`,
+      profile: { name: `b${index}`, avatarId: index },
+      ...(options.features && options.features.length > 0 ? { features: options.features } : {}),
+    },
     'welcome',
   );
   const self = frame['self'] as { clientId?: unknown } | undefined;

@@ -1,6 +1,7 @@
 import type { BenchOptions, Mode } from './args';
 import { kb, lat, mib, n, pct } from './format';
 import { abuseLines, type AbuseReport } from './modes/abuse-report';
+import { presenceLines, type PresenceReport } from './modes/presence-report';
 import type { LatencySummaryMs } from './histogram';
 import type { LoadSummary } from './phase';
 import type { ServerUsage } from './proc-stats';
@@ -68,6 +69,7 @@ export interface BenchReport {
     };
   };
   abuse?: AbuseReport;
+  presence?: PresenceReport;
   warnings: string[];
 }
 
@@ -150,6 +152,7 @@ export function formatHuman(r: BenchReport): string {
   } else if (r.load) {
     out.push(...loadLines(r.mode === 'join' ? 'background load' : 'load', r.load));
   }
+  if (r.presence) out.push(...presenceLines(r.presence));
   if (r.abuse) out.push(...abuseLines(r.abuse));
   else if (!r.slowReader) out.push(...serverLines(r.server));
   const t = r.toolUsage;

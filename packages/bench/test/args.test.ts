@@ -33,6 +33,14 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
+  it('presence mode: features default to presence,typing; --features "" means plain v1 clients', () => {
+    expect(parseBenchArgs(['--mode', 'presence'])).toMatchObject({ mode: 'presence', features: ['presence', 'typing'], typists: 20, keystrokeMs: 200, busUrl: undefined, busSchema: 'rgchat' });
+    expect(parseBenchArgs(['--mode', 'presence', '--features', '']).features).toEqual([]);
+    expect(parseBenchArgs(['--features', 'presence']).features).toEqual(['presence']);
+    expect(parseBenchArgs([]).features).toEqual([]);
+    expect(() => parseBenchArgs(['--mode', 'presence', '--connections', '10', '--rooms', '1', '--typists', '10'])).toThrow(/--typists/);
+  });
+
   it('returns help without checking the rest', () => {
     expect(parseBenchArgs(['--help', '--mode', 'idle']).help).toBe(true);
   });

@@ -54,6 +54,22 @@ describe.each(['uws', 'ws'])('memory server (rgchat without persistence) on %s',
     expect(join.errors.byCode).toEqual({});
   });
 
+  it('presence mode: coalesced presence frames (far fewer than joins) and throttled typing, per member', async () => {
+    const report = await runBench(
+      parseBenchArgs(['--url', `ws://127.0.0.1:${port}/`, '--mode', 'presence', '--room-prefix', `pres-${transport}`, '--connections', '40', '--typists', '4', '--keystroke-ms', '50', '--duration', '1']),
+    );
+    const p = report.presence!;
+    expect(report.errors.byCode).toEqual({});
+    // 39 joins, but at most one frame per room per 250 ms: each member got a handful, never one per join.
+    expect(p.fill.framesPerMember['presence']).toBeGreaterThan(0);
+    expect(p.fill.framesPerMember['presence']).toBeLessThan(10);
+    expect(p.empty.watcherFrames['presence']).toBeGreaterThan(0);
+    expect(p.empty.watcherFrames['presence']).toBeLessThan(10);
+    // 4 typists sending 20 keystrokes a second each: relayed at most once per 2 s each (plus their falses).
+    expect(p.typing.watcherFrames['typing']).toBeGreaterThan(0);
+    expect(p.typing.watcherFrames['typing']).toBeLessThanOrEqual(4 * 3);
+  });
+
   it('stops with exit code 0 on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -8,10 +8,12 @@
  * during a rolling upgrade: a JSON object with `i` the sending instance and
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
- * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`. An
+ * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, and the
+ * ephemeral presence and typing kinds of presence/ephemeral-codec.ts. An
  * instance of an older release drops a kind it does not know.
  */
 import type { BusEvent } from './ports/bus';
+import { decodeEphemeral, encodeEphemeral } from './presence/ephemeral-codec';
 import type { MessageRecord, RoomRecord } from './ports/store';
 import { messageRecord } from './message-record';
 
@@ -32,6 +34,9 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
       return JSON.stringify({ i: instanceId, k: 'room_removed', roomId: event.roomId });
     case 'resync':
       return JSON.stringify({ i: instanceId, k: 'resync' });
+    default:
+      // Presence and typing (extensions.md): see ephemeral-codec.ts.
+      return encodeEphemeral(instanceId, event);
   }
 }
 
@@ -105,7 +110,9 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       return typeof x.roomId === 'string' ? { instanceId, event: { kind: 'room_removed', roomId: x.roomId } } : undefined;
     case 'resync':
       return { instanceId, event: { kind: 'resync' } };
-    default:
-      return undefined;
+    default: {
+      const event = decodeEphemeral(x);
+      return event ? { instanceId, event } : undefined;
+    }
   }
 }

@@ -25,6 +25,12 @@ export interface ChatServerDeps {
   readonly bus?: Bus;
   /** Native topic fan-out from the transport; defaults to a loop over members. */
   readonly fanout?: Fanout;
+  /**
+   * This instance on the bus, unique per start (app passes the one its bus
+   * drops echoes by). Presence names its members' instance with it. Default:
+   * a fresh id from `ids`.
+   */
+  readonly instanceId?: string;
 }
 
 export interface ChatServerOptions {

@@ -11,6 +11,11 @@ import { createLimits } from './limits';
 import { createMemoryBus } from './memory-bus';
 import { createMemoryFanout } from './memory-fanout';
 import { createOriginPolicy } from './origin-policy';
+import { createBusPresence } from './presence/bus-presence';
+import { createMemoryPresence } from './presence/memory-presence';
+import { createOnlineRoomList } from './presence/online-room-list';
+import { createPresenceFrames } from './presence/presence-frames';
+import { createRoomPresence } from './presence/room-presence';
 import type { Cancel } from './ports/clock';
 import { silentLog } from './ports/log';
 import { createDecoder } from './protocol/decode';
@@ -26,6 +31,7 @@ import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
 import { sendError } from './session-frames';
 import { createStoreGuard } from './store-guard';
+import { createTypingRelay } from './typing/typing-relay';
 import type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
 
 export type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
@@ -47,8 +53,45 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });
   const roomCreates = createRoomCreateQuota(limits.roomCreatesPerIpPerHour);
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
-  const rooms = createRoomMembership({ store, guard, directory, feed });
-  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms, roomLists, roomCreates };
+  // Presence over the bus whenever one was given (other instances may share it); alone, the memory one.
+  const presence = deps.bus
+    ? createBusPresence({
+        bus,
+        clock,
+        log,
+        instanceId: deps.instanceId ?? `inst_${ids.connectionId()}`,
+        ttlMs: limits.presenceTtlMs,
+        livenessMs: limits.presenceLivenessMs,
+        sweepMs: limits.presenceIntervalMs,
+      })
+    : createMemoryPresence();
+  const onlineRooms = createOnlineRoomList(directory, (roomId) => presence.count(roomId));
+  const presenceFrames = createPresenceFrames({
+    presence,
+    fanout,
+    clock,
+    intervalMs: limits.presenceIntervalMs,
+    countsChanged: (roomIds) => onlineRooms.countsChanged(roomIds),
+  });
+  const typing = createTypingRelay({ bus, fanout, clock });
+  const roomPresence = createRoomPresence({ presence, frames: presenceFrames, typing, directory, onlineRooms });
+  const rooms = createRoomMembership({ store, guard, directory, feed, presence: roomPresence });
+  const ctx: RequestContext = {
+    store,
+    guard,
+    bus,
+    fanout,
+    clock,
+    ids,
+    limits,
+    directory,
+    feed,
+    rooms,
+    roomLists,
+    roomCreates,
+    presence: roomPresence,
+    typing,
+  };
   const addresses = createAddressBook(limits);
   const admit = createConnectionAdmission(addresses, clock, log, limits);
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
@@ -125,6 +168,9 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
       stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
       roomLists.start();
+      typing.start();
+      presence.start();
+      presenceFrames.start();
       const occupied = () => [...sessions].flatMap((s) => (s.roomId === undefined ? [] : [s.roomId]));
       const sweep = { store, guard, bus, directory, clock, log, ttlMs: limits.emptyRoomTtlMs, occupied };
       stops.push(startEmptyRoomSweep(sweep, () => roomCreates.prune(clock.now())));
@@ -152,7 +198,11 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     rooms: () => directory.list(),
 
-    searchRooms: (query) => searchRooms(directory.sorted(), query),
+    searchRooms(query) {
+      // `online` for every HTTP client (extensions.md, presence): nothing to negotiate there.
+      const page = searchRooms(directory.sorted(), query);
+      return { ...page, rooms: page.rooms.map((r) => ({ ...r, online: presence.count(r.id) })) };
+    },
 
     history: (roomId, query) => readHistory(store, guard, roomId, query),
 
@@ -182,10 +232,14 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       for (const stop of stops.splice(0)) stop();
       roomLists.close();
       feed.close();
+      // Goodbye first: the other instances drop all our members at once, not one leave each.
+      presence.close();
+      presenceFrames.close();
       for (const s of [...sessions]) {
         s.connection.close(code, reason);
         onClosed(s, code);
       }
+      typing.close();
     },
   };
 }

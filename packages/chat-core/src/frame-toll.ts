@@ -32,6 +32,8 @@ export interface FrameToll {
    * connection cannot drain its neighbours' shared bucket beyond its own rate.
    */
   pay(): boolean;
+  /** Gives back the token `pay` took, to both buckets: the frame turned out free (a `typing` repeat, extensions.md). */
+  refund(): void;
   /** Counts a strike; true once the counter has reached `abuseStrikes` (close the connection). */
   strike(kind: StrikeKind): boolean;
   /** Whether a `RATE_LIMITED` notice may go out now (then it is counted as sent). */
@@ -61,6 +63,11 @@ export function createFrameToll(clock: Clock, limits: TollLimits, address: Addre
     pay() {
       const now = clock.now();
       return bucket.take(now) && address.bucket.take(now);
+    },
+    refund() {
+      const now = clock.now();
+      bucket.refund(now);
+      address.bucket.refund(now);
     },
     strike(kind) {
       kinds[kind] = (kinds[kind] ?? 0) + 1;

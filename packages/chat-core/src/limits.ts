@@ -69,6 +69,16 @@ const limitsSchema = v.strictObject({
   emptyRoomTtlMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(10 * 365 * 86_400_000)),
   /** Room-list bytes per second per client: after a push of N bytes, that client's next push waits at least N / this many seconds. Default 65536. */
   roomListBytesPerSec: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(1024 * 1024 * 1024)),
+  /** Extensions' presence: at most one `presence` frame per room per this many ms, carrying the net change since the previous one. Default 250. */
+  presenceIntervalMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(60_000)),
+  /** An instance not heard from for this long (killed without a goodbye) is gone: its members leave the other instances' views. Default 15000. */
+  presenceTtlMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(3_600_000)),
+  /**
+   * How often each instance announces it is alive on the bus. At most
+   * `(presenceTtlMs - presenceIntervalMs) / 2`, so one lost announcement
+   * never drops a live instance. Default `presenceTtlMs / 3`, rounded down.
+   */
+  presenceLivenessMs: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(3_600_000)),
 });
 
 export type Limits = Readonly<v.InferOutput<typeof limitsSchema>>;
@@ -101,24 +111,39 @@ export const defaultLimits: Limits = Object.freeze({
   roomCreatesPerIpPerHour: 30,
   emptyRoomTtlMs: 86_400_000,
   roomListBytesPerSec: 65_536,
+  presenceIntervalMs: 250,
+  presenceTtlMs: 15_000,
+  presenceLivenessMs: 5000,
 });
 
 /** `maxPendingRequests` when not overridden: a whole burst fits without pausing. */
 const pendingFor = (rateLimitBurst: unknown): number =>
   typeof rateLimitBurst === 'number' ? Math.max(64, rateLimitBurst) : defaultLimits.maxPendingRequests;
 
+/** `presenceLivenessMs` when not overridden: a third of the TTL, so one lost announcement (and some bus delay) is tolerated. */
+const livenessFor = (presenceTtlMs: unknown): number =>
+  typeof presenceTtlMs === 'number' ? Math.floor(presenceTtlMs / 3) : defaultLimits.presenceLivenessMs;
+
 /**
  * The one place limits are validated. Throws a RangeError naming every bad
  * field; the result is frozen and trusted everywhere else. An unset
- * `maxPendingRequests` follows `rateLimitBurst` (see its doc).
+ * `maxPendingRequests` follows `rateLimitBurst`, an unset
+ * `presenceLivenessMs` follows `presenceTtlMs` (see their docs).
  */
 export function createLimits(overrides: Partial<Limits> = {}): Limits {
   const merged = { ...defaultLimits, ...overrides };
   if (overrides.maxPendingRequests === undefined) merged.maxPendingRequests = pendingFor(merged.rateLimitBurst);
+  if (overrides.presenceLivenessMs === undefined) merged.presenceLivenessMs = livenessFor(merged.presenceTtlMs);
   const result = v.safeParse(limitsSchema, merged);
-  if (!result.success) {
-    const problems = result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`);
-    throw new RangeError(`invalid limits: ${problems.join('; ')}`);
+  const problems = result.success ? [] : result.issues.map((i) => `${v.getDotPath(i) ?? '?'}: ${i.message}`);
+  if (result.success) {
+    const { presenceLivenessMs, presenceTtlMs, presenceIntervalMs } = result.output;
+    if (presenceLivenessMs * 2 + presenceIntervalMs > presenceTtlMs) {
+      problems.push(
+        `presenceLivenessMs: ${presenceLivenessMs} is too long for presenceTtlMs ${presenceTtlMs} (at most (presenceTtlMs - presenceIntervalMs) / 2, so one lost announcement never drops a live instance)`,
+      );
+    }
   }
+  if (!result.success || problems.length > 0) throw new RangeError(`invalid limits: ${problems.join('; ')}`);
   return Object.freeze(result.output);
 }

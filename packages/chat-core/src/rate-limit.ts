@@ -10,6 +10,8 @@ export interface TokenBucket {
    * debt down to `-burst` at most, so the next requests wait for the refill.
    */
   charge(tokens: number, nowMs: number): void;
+  /** Gives back one token taken for a request that turned out free (never above `burst`). */
+  refund(nowMs: number): void;
   /** True when the bucket has refilled to `burst` (nothing owed, nothing to remember). */
   full(nowMs: number): boolean;
 }
@@ -33,6 +35,10 @@ export function createTokenBucket(perSec: number, burst: number, nowMs: number):
     charge(n, now) {
       refill(now);
       tokens = Math.max(-burst, tokens - n);
+    },
+    refund(now) {
+      refill(now);
+      tokens = Math.min(burst, tokens + 1);
     },
     full(now) {
       refill(now);

@@ -4,12 +4,14 @@ import type { Clock } from './ports/clock';
 import type { Fanout } from './ports/fanout';
 import type { Ids } from './ports/ids';
 import type { ChatStore } from './ports/store';
+import type { RoomPresence } from './presence/room-presence';
 import type { RoomCreateQuota } from './room-create-quota';
 import type { RoomDirectory } from './room-directory';
 import type { RoomFeed } from './room-feed';
 import type { RoomListPusher } from './room-list-pusher';
 import type { RoomMembership } from './room-membership';
 import type { StoreGuard } from './store-guard';
+import type { TypingRelay } from './typing/typing-relay';
 
 /** What a request handler may use: the server's parts, shared by every connection. */
 export interface RequestContext {
@@ -28,4 +30,7 @@ export interface RequestContext {
   readonly roomLists: RoomListPusher;
   /** New rooms per client address per hour. */
   readonly roomCreates: RoomCreateQuota;
+  /** Members and the lists and frames that show them (extensions: presence, typing). */
+  readonly presence: RoomPresence;
+  readonly typing: TypingRelay;
 }

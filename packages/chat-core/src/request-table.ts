@@ -6,12 +6,13 @@ import { joinRoom } from './requests/join-room';
 import { ping } from './requests/ping';
 import { sendMessage } from './requests/send-message';
 import { setProfile } from './requests/set-profile';
+import { typing } from './requests/typing';
 
 /** The rg-chat-v1 requests, one row each (see `RequestSpec`). */
 export const requestTable = [hello, setProfile, createRoom, joinRoom, sendMessage, ping] as const;
 
 /** The extensions' requests, one row each, every one behind its `feature` (/work/shared/extensions.md). */
-export const extensionTable = [getHistory] as const;
+export const extensionTable = [getHistory, typing] as const;
 
 /** Every request type a client may send: what the decoder dispatches through. */
 export const allRequests = [...requestTable, ...extensionTable] as const;

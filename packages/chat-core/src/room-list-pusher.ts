@@ -1,6 +1,12 @@
 import type { Cancel, Clock } from './ports/clock';
 import type { Connection } from './ports/connection';
-import type { RoomDirectory } from './room-directory';
+import type { RoomDirectory, RoomListFrame } from './room-directory';
+
+/** Versions of one room-list variant and its frame: the directory (v1), or the list with `online` (presence). */
+export interface RoomListSource {
+  readonly version: number;
+  listFrame(): RoomListFrame;
+}
 
 /** What a client was last sent of the room list. */
 export interface DeliveredList {
@@ -19,9 +25,10 @@ export interface DeliveredList {
 export interface RoomListPusher {
   /**
    * `connection` was just sent a room list (welcome, a `create_room`
-   * answer or a push). The first call registers it for pushes.
+   * answer or a push) of `source` (default the directory's v1 list). The
+   * first call registers it for pushes; pushes follow the latest source.
    */
-  delivered(connection: Connection, list: DeliveredList): void;
+  delivered(connection: Connection, list: DeliveredList, source?: RoomListSource): void;
   /** Stops pushing to `connection` (closed). Harmless when not registered. */
   remove(connection: Connection): void;
   /** Starts the phase timer; idempotent. */
@@ -42,6 +49,7 @@ export interface RoomListPusherOptions {
 
 interface Receiver {
   readonly connection: Connection;
+  source: RoomListSource;
   version: number;
   /** Earliest time (ms) of its next push, from the byte rate. */
   notBeforeMs: number;
@@ -79,26 +87,26 @@ export function createRoomListPusher({ directory, clock, intervalMs, bytesPerSec
   };
 
   function visit(slice: Set<Receiver>): void {
-    const version = directory.version;
     const now = clock.now();
     for (const r of slice) {
-      if (r.version === version || now < r.notBeforeMs) continue;
-      const frame = directory.listFrame();
+      if (r.version === r.source.version || now < r.notBeforeMs) continue;
+      const frame = r.source.listFrame();
       r.connection.send(frame.text);
       charge(r, frame, now);
     }
   }
 
   return {
-    delivered(connection, list) {
+    delivered(connection, list, source = directory) {
       let entry = receivers.get(connection);
       if (!entry) {
         let slice = slices[0]!;
         for (const s of slices) if (s.size < slice.size) slice = s;
-        entry = { receiver: { connection, version: -1, notBeforeMs: 0 }, slice };
+        entry = { receiver: { connection, source, version: -1, notBeforeMs: 0 }, slice };
         slice.add(entry.receiver);
         receivers.set(connection, entry);
       }
+      entry.receiver.source = source;
       charge(entry.receiver, list, clock.now());
     },
     remove(connection) {

@@ -1,5 +1,6 @@
 import { ChatError, ErrorCode } from './error-codes';
 import type { ChatStore, MessageRecord, RoomRecord } from './ports/store';
+import type { RoomPresence } from './presence/room-presence';
 import type { RoomDirectory } from './room-directory';
 import type { RoomFeed } from './room-feed';
 import type { Session } from './session';
@@ -28,11 +29,14 @@ export interface MembershipDeps {
   readonly guard: StoreGuard;
   readonly directory: RoomDirectory;
   readonly feed: RoomFeed;
+  /** Who is in the room, for presence and typing (every connection is a member). */
+  readonly presence?: RoomPresence;
 }
 
-export function createRoomMembership({ store, guard, directory, feed }: MembershipDeps): RoomMembership {
+export function createRoomMembership({ store, guard, directory, feed, presence }: MembershipDeps): RoomMembership {
   function leave(s: Session): void {
     if (s.roomId === undefined) return;
+    presence?.left(s, s.roomId);
     feed.leave(s.connection, s.roomId);
     s.roomId = undefined;
   }
@@ -56,12 +60,14 @@ export function createRoomMembership({ store, guard, directory, feed }: Membersh
         () => !s.closed,
         (history: MessageRecord[], recovered: boolean | undefined) => {
           s.roomId = room.id;
+          const members = presence?.entered(s, room.id);
           before?.();
           sendFrame(s, {
             type: 'joined_room',
             room: { id: room.id, name: room.name, createdAt: room.createdAt },
             messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
             ...(recovered === undefined ? {} : { recovered }),
+            ...(members ? { members } : {}),
           });
         },
         { plus, since },

@@ -19,11 +19,16 @@ export type Notice =
 /**
  * The payload for `event`: core's encoding when it fits in a NOTIFY, else a
  * `message-ref` to the stored row. Throws a RangeError when not even that
- * fits (only a room name far beyond any configured limit does that).
+ * fits (only a room name far beyond any configured limit does that), and
+ * for any other event that does not fit: nothing is stored to refer to, and
+ * one oversized payload would fail every notice of its statement. Core
+ * splits its ephemeral events below the bus's `maxEventBytes`, so only a
+ * bug gets here.
  */
 export function encodeNotice(instanceId: string, event: BusEvent): string {
   const inline = encodeBusEvent(instanceId, event);
-  if (event.kind !== 'message' || Buffer.byteLength(inline, 'utf8') <= MAX_NOTIFY_PAYLOAD_BYTES) return inline;
+  if (Buffer.byteLength(inline, 'utf8') <= MAX_NOTIFY_PAYLOAD_BYTES) return inline;
+  if (event.kind !== 'message') throw new RangeError(`bus ${event.kind} event exceeds ${MAX_NOTIFY_PAYLOAD_BYTES} bytes`);
   // Keys as core's codec writes them (i, k first), so one reader handles both.
   const ref = JSON.stringify({ i: instanceId, k: 'message-ref', room: event.room, seq: event.message.seq, id: event.message.id });
   if (Buffer.byteLength(ref, 'utf8') > MAX_NOTIFY_PAYLOAD_BYTES) {

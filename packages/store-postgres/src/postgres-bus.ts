@@ -1,5 +1,5 @@
 import { silentLog, type Bus, type BusEvent, type MessageStore } from '@rgchat/chat-core';
-import { decodeNotice, encodeNotice, type Notice } from './notify-payload';
+import { decodeNotice, encodeNotice, MAX_NOTIFY_PAYLOAD_BYTES, type Notice } from './notify-payload';
 import { openPostgresListener } from './postgres-listener';
 import { createPostgresNotifier } from './postgres-notifier';
 import { errText, resolveOptions, type PostgresOptions } from './postgres-options';
@@ -101,6 +101,8 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Post
   });
 
   return {
+    // Core splits its ephemeral events (presence state) below this; see encodeNotice.
+    maxEventBytes: MAX_NOTIFY_PAYLOAD_BYTES,
     publish(event) {
       if (closed) return;
       // Local subscribers first and synchronously: core on this instance

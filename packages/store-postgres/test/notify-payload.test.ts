@@ -36,6 +36,15 @@ describe('notify payloads', () => {
     }
   });
 
+  test('an ephemeral event over the limit is refused at encoding (nothing stored to refer to), one within it travels inline', () => {
+    const member = { clientId: 'conn_1', userId: 'usr_1', name: 'ü名前', avatarId: 1 };
+    const members = (n: number) => Array.from({ length: n }, (_, i) => ({ roomId: 'r', member: { ...member, clientId: `conn_${i}` } }));
+    const big = { kind: 'presence_state', instanceId: 'inst', epoch: 1, members: members(400), last: true } as const;
+    expect(() => encodeNotice('inst', big)).toThrow(RangeError);
+    const small = { ...big, members: members(10) };
+    expect(decodeNotice(encodeNotice('inst', small))).toEqual({ k: 'event', instanceId: 'inst', event: small });
+  });
+
   test('a room whose reference alone exceeds the limit is refused at encoding', () => {
     const huge = { ...room, name: 'n'.repeat(MAX_NOTIFY_PAYLOAD_BYTES) };
     expect(() => encodeNotice('inst', { kind: 'message', message: message('x'), room: huge })).toThrow(RangeError);

@@ -244,6 +244,26 @@ export function describeBusContract(name: string, harness: () => Promise<BusHarn
       expect(heard(gotB, 'burst_b')).toBe(n);
     });
 
+    test('ephemeral events (presence, typing) reach other instances unchanged, in order, and fit the bus', async () => {
+      const a = await open('a');
+      const b = await open('b');
+      const gotB = record(b);
+      const member = { clientId: 'conn_e1', userId: 'usr_e1', name: 'émile 𝄞', avatarId: 3 };
+      // As many members as core would put in one part of a bus with this limit.
+      const many = Array.from({ length: 40 }, (_, i) => ({ roomId: 'lobby', member: { ...member, clientId: `conn_e${i}` } }));
+      const events: BusEvent[] = [
+        { kind: 'presence', instanceId: 'inst_e', deltas: [{ roomId: 'lobby', clientId: 'conn_e1', member }] },
+        { kind: 'presence_state', instanceId: 'inst_e', epoch: 1, members: many, last: true },
+        { kind: 'typing', roomId: 'lobby', clientId: 'conn_e1', name: 'émile', active: true },
+        { kind: 'presence_bye', instanceId: 'inst_e' },
+      ];
+      for (const e of events) a.publish(e);
+      const ephemeral = () => gotB.filter((e) => e.kind === 'typing' || e.kind.startsWith('presence'));
+      await waitFor('B to hear the ephemeral events', () => ephemeral().length >= events.length, timeoutMs);
+      expect(ephemeral()).toEqual(events);
+      if (a.maxEventBytes !== undefined) expect(a.maxEventBytes).toBeLessThan(8000);
+    });
+
     test('a closed instance neither delivers nor receives', async () => {
       const a = await open('a');
       const b = await open('b');

@@ -9,3 +9,4 @@ export { describeBusContract, WIDE_MESSAGE_TEXT, type BusHarness, type BusContra
 export { rawExchange } from './raw-exchange';
 export { describeMemoryBoundsContract, type MemoryBoundsOptions } from './memory-bounds-contract';
 export { maskedFrame, oneByteContinuations, Opcode, openRawWebSocket, type RawWebSocket } from './raw-websocket';
+export { createLinkedBuses, type LinkedBus, type LinkedBuses, type LinkedBusesOptions } from './linked-buses';

@@ -11,6 +11,7 @@ import { describeExtensionsEndToEnd } from './e2e-extensions';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
 import { describePipeliningEndToEnd } from './e2e-pipelining';
+import { describePresenceEndToEnd } from './e2e-presence';
 import { describeProtocolEndToEnd } from './e2e-protocol';
 import { describeRoomListsEndToEnd } from './e2e-room-lists';
 import type { EndToEndContext } from './end-to-end-context';
@@ -57,5 +58,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describeAbuseEndToEnd(ctx);
     describeRoomListsEndToEnd(ctx);
     describeExtensionsEndToEnd(ctx);
+    describePresenceEndToEnd(ctx);
   });
 }

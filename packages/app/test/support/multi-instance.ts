@@ -33,12 +33,27 @@ export function roomListed(client: TestClient, roomId: string, timeoutMs = 10_00
 export const roomsOfRun = (rooms: readonly Frame[], prefix: string): Frame[] =>
   rooms.filter((r) => String(r['id']).startsWith(prefix)).sort((x, y) => String(x['id']).localeCompare(String(y['id'])));
 
-/** The rooms `/api/rooms` of `app` lists whose id starts with `prefix`, sorted by id. */
-export async function apiRooms(app: ListeningApp, prefix: string): Promise<Frame[]> {
+/** `/api/rooms` of `app` for the rooms whose id or name contains `prefix`, as the server sends them. */
+async function apiRoomsRaw(app: ListeningApp, prefix: string): Promise<Frame[]> {
   // Pages hold at most 200 rooms and the schema is shared with other runs: ask for this run's only.
   const reply = await httpGet(`${app.httpUrl}/api/rooms?limit=200&q=${encodeURIComponent(prefix)}`);
   if (reply.status !== 200) throw new Error(`/api/rooms answered ${reply.status}`);
-  return roomsOfRun((JSON.parse(reply.body) as { rooms: Frame[] }).rooms, prefix);
+  return (JSON.parse(reply.body) as { rooms: Frame[] }).rooms;
+}
+
+/**
+ * The rooms `/api/rooms` of `app` lists whose id starts with `prefix`,
+ * sorted by id, as rg-chat-v1 room lists show them: without presence's
+ * `online`, which follows connections rather than the store (see `apiOnline`).
+ */
+export async function apiRooms(app: ListeningApp, prefix: string): Promise<Frame[]> {
+  return roomsOfRun(await apiRoomsRaw(app, prefix), prefix).map(({ online: _online, ...room }) => room);
+}
+
+/** `online` of `roomId` in `/api/rooms` of `app` (connections in it on every instance); undefined when not listed. */
+export async function apiOnline(app: ListeningApp, roomId: string): Promise<number | undefined> {
+  const room = (await apiRoomsRaw(app, roomId)).find((r) => r['id'] === roomId);
+  return room === undefined ? undefined : (room['online'] as number);
 }
 
 export const healthOf = async (app: ListeningApp): Promise<number> => (await httpGet(`${app.httpUrl}/healthz`)).status;

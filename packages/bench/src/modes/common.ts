@@ -7,6 +7,7 @@ export const clientOptions = (ctx: RunContext): ClientOptions => ({
   origin: ctx.options.origin,
   timeoutMs: ctx.options.requestTimeoutS * 1000,
   tally: ctx.tally,
+  features: ctx.options.features,
 });
 
 /** Connects `count` clients and puts them in the option's rooms; any failure aborts (membership would be off). */

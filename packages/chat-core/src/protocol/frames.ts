@@ -1,3 +1,4 @@
+import type { Member } from '../ports/presence';
 import type { Request } from '../request-table';
 
 /** The protocol name a client may send in `hello.protocol`. */
@@ -53,9 +54,15 @@ export type ServerFrame =
       messages: WireMessage[] | WireMessagePlus[];
       /** Only with `recovery` negotiated and `since` given (extensions contract). */
       recovered?: boolean;
+      /** Only with `presence` negotiated: everyone in the room, on every instance, the joiner included. */
+      members?: Member[];
     }
   | { type: 'message'; roomId: string; message: WireMessage }
   | { type: 'profile_ack'; self: WireSelf }
   | { type: 'pong'; ts: number | string }
   | { type: 'history'; roomId: string; messages: WireMessagePlus[]; hasMore: boolean }
-  | { type: 'error'; code: string; message: string; requestType: string | null };
+  | { type: 'error'; code: string; message: string; requestType: string | null }
+  /** `presence` only: the room's net member change since its previous frame (built once per room by presence-frames.ts). */
+  | { type: 'presence'; roomId: string; joined: Member[]; left: string[]; updated: Member[] }
+  /** `typing` only: another member started or stopped typing (built once per event by typing-relay.ts). */
+  | { type: 'typing'; roomId: string; clientId: string; name: string; active: boolean };

@@ -6,7 +6,6 @@ import type { RequestContext } from '../request-context';
 import type { RequestSpec } from '../request-spec';
 import type { Session } from '../session';
 import { sendAnswer } from '../session-frames';
-import { toWireRoom } from '../wire';
 
 export interface CreateRoomRequest {
   readonly type: 'create_room';
@@ -62,14 +61,16 @@ export const createRoom: RequestSpec<CreateRoomRequest> = {
     const room = ctx.directory.get(r.id) ?? (await createOrFind(ctx, s, r));
     ctx.directory.upsert(room);
     if (s.closed) return;
-    const frame = ctx.directory.listFrame();
-    if (ctx.directory.list().some((w) => w.id === room.id)) {
+    // With presence negotiated the list carries `online`.
+    const lists = ctx.presence.listFor(s);
+    const frame = lists.source.listFrame();
+    if (lists.list().some((w) => w.id === room.id)) {
       sendAnswer(s, frame.text);
-      ctx.roomLists.delivered(s.connection, frame);
+      ctx.roomLists.delivered(s.connection, frame, lists.source);
       return;
     }
-    const text = JSON.stringify({ type: 'room_list', rooms: [...ctx.directory.list(), toWireRoom(room)] });
+    const text = JSON.stringify({ type: 'room_list', rooms: [...lists.list(), lists.wire(room)] });
     sendAnswer(s, text);
-    ctx.roomLists.delivered(s.connection, { version: frame.version, bytes: utf8Length(text) });
+    ctx.roomLists.delivered(s.connection, { version: frame.version, bytes: utf8Length(text) }, lists.source);
   },
 };

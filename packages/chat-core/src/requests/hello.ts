@@ -37,13 +37,15 @@ export interface HelloRequest {
  */
 function welcome(ctx: RequestContext, s: Session, r: HelloRequest, activeRoomId: string | undefined): void {
   if (s.closed) return;
-  ctx.roomLists.delivered(s.connection, ctx.directory.listFrame());
+  // With presence negotiated the list carries `online` (and its pushes follow that list).
+  const lists = ctx.presence.listFor(s);
+  ctx.roomLists.delivered(s.connection, lists.source.listFrame(), lists.source);
   sendFrame(s, {
     type: 'welcome',
     protocol: PROTOCOL,
     self: selfOf(s),
     ...(activeRoomId === undefined ? {} : { activeRoomId }),
-    rooms: ctx.directory.list(),
+    rooms: lists.list(),
     ...(r.features === undefined ? {} : { features: [...r.features] }),
   });
 }
@@ -108,6 +110,8 @@ export const hello: RequestSpec<HelloRequest> = {
     s.features = featureSet(r);
     // Already in a room: its live messages follow the new negotiation from now on.
     if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
+    // Its profile and userId as a member, and which presence and typing frames it watches.
+    ctx.presence.changed(s);
     s.greeted = true;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
     return resume(ctx, s, r, r.resumeRoomId);

@@ -75,5 +75,7 @@ export const sendMessage: RequestSpec<SendMessageRequest> = {
     if (feed.echoes.confirm(draft.id) && s.roomId === message.roomId) sendMessageFrame(s, message);
     // Stored (and durable) before anyone hears of it.
     bus.publish({ kind: 'message', message, room });
+    // An active typist who sent its message is no longer typing (extensions.md, typing).
+    ctx.presence.sentMessage(s, message.roomId);
   },
 };

@@ -27,8 +27,10 @@ export const setProfile: RequestSpec<SetProfileRequest> = {
       avatarId: avatarId === undefined ? undefined : read.field(read.schemas.avatarId, avatarId, ErrorCode.INVALID_AVATAR),
     };
   },
-  handle(_ctx, s, r) {
+  handle(ctx, s, r) {
     s.profile = { name: r.name ?? s.profile.name, avatarId: r.avatarId ?? s.profile.avatarId };
+    // Members of its room that negotiated presence see it in their next `presence.updated`.
+    ctx.presence.changed(s);
     sendFrame(s, { type: 'profile_ack', self: selfOf(s) });
   },
 };
