@@ -34,12 +34,24 @@ export interface HttpAnswer {
   readonly closeConnection: boolean;
 }
 
-/** UTF-8 byte length of a string, without Buffer or TextEncoder (core has neither). */
+/**
+ * UTF-8 byte length of a string, without Buffer or TextEncoder (core has
+ * neither). By UTF-16 code unit, not `for...of`: room lists of a few hundred
+ * KB are measured on every change, and iterating by code point builds a
+ * string per character. A surrogate pair is 4 bytes; a lone surrogate, which
+ * encoders replace with U+FFFD, 3.
+ */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // The pair: 2 code units, 4 bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
   }
   return bytes;
 }
