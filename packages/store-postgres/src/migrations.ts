@@ -84,6 +84,19 @@ export const migrations: readonly Migration[] = [
       UPDATE ${s}.rooms r SET last_seq = COALESCE((SELECT max(m.seq) FROM ${s}.messages m WHERE m.room_id = r.id), 0);
     `,
   },
+  {
+    version: 5,
+    name: 'messages.author_key and client_msg_id',
+    // As SQLite's migration 5 (issue #11, acks and delete): the author's
+    // userId, never the raw sessionId, and the idempotency key as a partial
+    // unique index, so v1 sends (no clientMsgId) pay nothing for it. Both
+    // columns are nullable without a default: adding them rewrites nothing.
+    sql: (s) => `
+      ALTER TABLE ${s}.messages ADD COLUMN author_key TEXT NULL;
+      ALTER TABLE ${s}.messages ADD COLUMN client_msg_id TEXT NULL;
+      CREATE UNIQUE INDEX messages_client_msg ON ${s}.messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -1,10 +1,22 @@
 import type { Pool, QueryResult, QueryResultRow } from 'pg';
-import { ChatError, createWriteHealth, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
+import {
+  ChatError,
+  createWriteHealth,
+  ErrorCode,
+  roomAfter,
+  silentLog,
+  storedMessage,
+  type AppendResult,
+  type ChatStore,
+  type Log,
+  type MessageRecord,
+  type NewMessage,
+} from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
 import { createRoomBatcher, type Outcome } from './room-batcher';
-import { appendParams, statementsFor, toMessage, toRoom, type MessageRow, type RoomRow, type Statements } from './statements';
+import { appendParams, statementsFor, toMessage, toRoom, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
 
 /** Caps one append statement; a larger burst in one room goes out as several. */
 const MAX_GROUP_SIZE = 500;
@@ -49,6 +61,18 @@ const rolledBack = (e: unknown): boolean => {
   if (typeof severity !== 'string' || typeof code !== 'string' || code.length !== 5) return false;
   return !code.startsWith('08') && !code.startsWith('57P');
 };
+
+/** The unique index that is the acks idempotency key (migration 5). */
+const CLIENT_MSG_INDEX = 'messages_client_msg';
+
+/** A failed outcome whose statement broke the idempotency key: a resend that raced in. */
+const isKeyConflict = (o: Outcome<unknown> | undefined): boolean => {
+  if (o === undefined || o.ok) return false;
+  const { code, constraint } = (o.error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === CLIENT_MSG_INDEX;
+};
+
+const idempotencyKey = (authorKey: string | null | undefined, clientMsgId: string): string => `${authorKey ?? ''}\u0000${clientMsgId}`;
 
 function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStore {
   const sql: Statements = statementsFor(o.schema);
@@ -119,34 +143,104 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     });
   }
 
+  /**
+   * Messages of one room in one statement; when that fails on one message's
+   * data (a duplicate id), one by one, so only the culprit fails.
+   */
+  async function appendOrSplit(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    try {
+      const outcomes = await appendGroup(roomId, batch);
+      log('debug', 'postgres append group committed', { roomId, groupSize: batch.length });
+      return outcomes;
+    } catch (e) {
+      if (!isDataError(e) || batch.length === 1) {
+        log('warn', 'postgres append failed', { roomId, groupSize: batch.length, err: errText(e) });
+        throw e;
+      }
+      // One bad message (a duplicate id) failed the statement and so the
+      // group: write them one by one so only the culprit fails.
+      const outcomes: Outcome<AppendResult>[] = [];
+      for (const m of batch) {
+        try {
+          const [one] = await appendGroup(roomId, [m]);
+          outcomes.push(one!);
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /** The stored originals of the batch's keyed messages (acks), by idempotency key. */
+  async function findOriginals(roomId: string, batch: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+    const keyed = batch.filter((m) => m.clientMsgId !== undefined);
+    if (keyed.length === 0) return new Map();
+    const rows = await query<KeyedMessageRow>(sql.findByClientMsgIds, [
+      roomId,
+      keyed.map((m) => m.authorKey ?? null),
+      keyed.map((m) => m.clientMsgId),
+    ]);
+    return new Map(rows.map((r) => [idempotencyKey(r.author_key, r.client_msg_id), toMessage(r)]));
+  }
+
+  /**
+   * A group holding resends (acks): originals already stored are answered
+   * from the table, a key twice in the group is written once, and the rest
+   * goes through `appendOrSplit`. A key another instance stored between the
+   * lookup and the insert fails its statement on messages_client_msg; the
+   * group is then written one by one and that message answered from the
+   * table too. A duplicate never fails its group-mates.
+   */
+  async function appendDeduplicated(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    const originals = await findOriginals(roomId, batch);
+    const fresh: NewMessage[] = [];
+    const firstOfKey = new Map<string, number>();
+    type Plan = { readonly fresh: number } | { readonly original: MessageRecord } | { readonly sameAs: number };
+    const plans = batch.map((m): Plan => {
+      if (m.clientMsgId === undefined) return { fresh: fresh.push(m) - 1 };
+      const key = idempotencyKey(m.authorKey, m.clientMsgId);
+      const original = originals.get(key);
+      if (original) return { original };
+      const earlier = firstOfKey.get(key);
+      if (earlier !== undefined) return { sameAs: earlier };
+      firstOfKey.set(key, fresh.length);
+      return { fresh: fresh.push(m) - 1 };
+    });
+    const written = fresh.length > 0 ? await appendOrSplit(roomId, fresh) : [];
+    const raced = fresh.filter((_, i) => isKeyConflict(written[i]));
+    const racedOriginals = raced.length > 0 ? await findOriginals(roomId, raced) : new Map<string, MessageRecord>();
+    let room = [...written].reverse().find((o) => o.ok)?.value.room;
+    if (room === undefined) {
+      const [row] = await query<RoomRow>(sql.getRoom, [roomId]);
+      if (!row) {
+        const error = new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
+        return batch.map(() => ({ ok: false, error }));
+      }
+      room = toRoom(row);
+    }
+    const duplicateOf = (message: MessageRecord): Outcome<AppendResult> => ({ ok: true, value: { message, room: room!, duplicate: true } });
+    const resolved = written.map((o, i): Outcome<AppendResult> => {
+      const m = fresh[i]!;
+      if (!isKeyConflict(o) || m.clientMsgId === undefined) return o;
+      const original = racedOriginals.get(idempotencyKey(m.authorKey, m.clientMsgId));
+      return original ? duplicateOf(original) : o;
+    });
+    return plans.map((p): Outcome<AppendResult> => {
+      if ('original' in p) return duplicateOf(p.original);
+      if ('fresh' in p) return resolved[p.fresh]!;
+      const first = resolved[p.sameAs]!;
+      return first.ok ? duplicateOf(first.value.message) : first;
+    });
+  }
+
   const batcher = createRoomBatcher<NewMessage, AppendResult>({
     keyOf: (m) => m.roomId,
     maxGroupSize: MAX_GROUP_SIZE,
     maxWaitMs: o.statementTimeoutMs,
-    async writeGroup(roomId, batch) {
-      try {
-        const outcomes = await appendGroup(roomId, batch);
-        log('debug', 'postgres append group committed', { roomId, groupSize: batch.length });
-        return outcomes;
-      } catch (e) {
-        if (!isDataError(e) || batch.length === 1) {
-          log('warn', 'postgres append failed', { roomId, groupSize: batch.length, err: errText(e) });
-          throw e;
-        }
-        // One bad message (a duplicate id) failed the statement and so the
-        // group: write them one by one so only the culprit fails.
-        const outcomes: Outcome<AppendResult>[] = [];
-        for (const m of batch) {
-          try {
-            const [one] = await appendGroup(roomId, [m]);
-            outcomes.push(one!);
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-        return outcomes;
-      }
-    },
+    // v1 sends carry no clientMsgId: their groups take one statement, as before acks.
+    writeGroup: (roomId, batch) =>
+      batch.some((m) => m.clientMsgId !== undefined) ? appendDeduplicated(roomId, batch) : appendOrSplit(roomId, batch),
   });
 
   return {

@@ -24,6 +24,12 @@ export interface MessageRow {
   text: string;
 }
 
+/** A message row with its idempotency key (acks). */
+export interface KeyedMessageRow extends MessageRow {
+  author_key: string | null;
+  client_msg_id: string;
+}
+
 const ROOM_COLUMNS = 'id, name, created_at, message_count, last_message_ts';
 const MESSAGE_COLUMNS = 'id, room_id, seq, ts, author_id, name, avatar_id, type, text';
 
@@ -67,6 +73,9 @@ export function statementsFor(schema: string) {
      * order. No row back means no such room, and then nothing was inserted
      * either. A statement is atomic, so a failing insert (duplicate id) undoes
      * the bump too: no seq is spent on a message that was not stored.
+     * A resend (acks) is filtered out before this statement (see
+     * postgres-store.ts); one that races in from another instance fails it
+     * on messages_client_msg, and the group is then written one by one.
      * GREATEST(last_seq, message_count): an instance of the release before
      * migration 4 still running during a rolling upgrade bumps only
      * message_count (seq = count), and this keeps both agreeing until it is
@@ -81,15 +90,24 @@ export function statementsFor(schema: string) {
          WHERE id = $1
         RETURNING ${ROOM_COLUMNS}, last_seq
       ), inserted AS (
-        INSERT INTO ${s}.messages (${MESSAGE_COLUMNS})
+        INSERT INTO ${s}.messages (${MESSAGE_COLUMNS}, author_key, client_msg_id)
         SELECT m.id, b.id, b.last_seq - cardinality($2::text[]) + m.ord,
-               m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text
+               m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text, m.author_key, m.client_msg_id
           FROM bumped b,
-               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])
-                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, ord)
+               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[])
+                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, author_key, client_msg_id, ord)
         RETURNING 1
       )
       SELECT ${ROOM_COLUMNS}, last_seq, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+    /**
+     * The originals of resends (acks): stored messages of room $1 whose
+     * (author_key, client_msg_id) is one of the pairs in $2/$3. Probes the
+     * partial unique index messages_client_msg.
+     */
+    findByClientMsgIds: `
+      SELECT ${MESSAGE_COLUMNS}, author_key, client_msg_id FROM ${s}.messages
+       WHERE room_id = $1 AND client_msg_id IS NOT NULL
+         AND (author_key, client_msg_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
   } as const;
 }
 
@@ -110,5 +128,7 @@ export function appendParams(roomId: string, batch: readonly NewMessage[]): unkn
     batch.map((m) => m.avatarId),
     batch.map((m) => m.type),
     batch.map((m) => m.text),
+    batch.map((m) => m.authorKey ?? null),
+    batch.map((m) => m.clientMsgId ?? null),
   ];
 }

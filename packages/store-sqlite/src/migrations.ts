@@ -87,6 +87,21 @@ export const migrations: readonly Migration[] = [
       UPDATE rooms SET last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE messages.room_id = rooms.id), 0);
     `,
   },
+  {
+    version: 5,
+    name: 'messages.author_key and client_msg_id',
+    // Issue #11, acks and delete. author_key is the author's userId (a
+    // one-way hash of the sessionId, or the connection id), never the raw
+    // sessionId: who may delete the message, and half of the idempotency
+    // key. NULL on rows written before: nobody may delete those. The unique
+    // index is the idempotency key itself, partial so messages without a
+    // clientMsgId (every v1 send) pay nothing for it.
+    sql: `
+      ALTER TABLE messages ADD COLUMN author_key TEXT NULL;
+      ALTER TABLE messages ADD COLUMN client_msg_id TEXT NULL;
+      CREATE UNIQUE INDEX messages_client_msg ON messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

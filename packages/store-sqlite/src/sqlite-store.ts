@@ -156,8 +156,14 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
       if (row === undefined) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
       before = { room: toRoom(row), lastSeq: row.last_seq };
     }
+    if (m.clientMsgId !== undefined) {
+      // Inside the batch's transaction, so it also sees a batch-mate with the
+      // same key written just before: the resend is answered, not failed.
+      const original = stmts.findByClientMsgId.get(m.roomId, m.authorKey ?? '', m.clientMsgId);
+      if (original !== undefined) return { message: toMessage(m.roomId, original), room: before.room, duplicate: true };
+    }
     const seq = before.lastSeq + 1;
-    stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
+    stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text, m.authorKey ?? null, m.clientMsgId ?? null);
     // Only after the insert succeeded: a failed one leaves its room as it was.
     const message = storedMessage(m, seq);
     const room = roomAfter(before.room, message);

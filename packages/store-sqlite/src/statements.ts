@@ -18,7 +18,7 @@ interface TallyRow extends RoomRow {
 type HistoryRow = [id: string, seq: number, ts: number, authorId: string, name: string, avatarId: number, type: MessageType, text: string];
 
 const ROOM_COLUMNS = 'id, name, created_at, message_count, last_message_ts';
-const MESSAGE_COLUMNS = 'id, room_id, seq, ts, author_id, name, avatar_id, type, text';
+const MESSAGE_COLUMNS = 'id, room_id, seq, ts, author_id, name, avatar_id, type, text, author_key, client_msg_id';
 // No room_id: the caller knows it. Raw arrays instead of row objects: turning
 // 500 rows into keyed objects was most of a join's cost (measured ~2x faster).
 const HISTORY_COLUMNS = 'id, seq, ts, author_id, name, avatar_id, type, text';
@@ -61,8 +61,12 @@ export function prepareStatements(db: Database) {
     // parameters and RETURNING cost more than the writes themselves
     // (measured with better-sqlite3 12: ~13 µs vs ~5 µs).
     insertMessage: db.prepare(
-      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ) as Statement<[string, string, number, number, string, string, number, MessageType, string]>,
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ) as Statement<[string, string, number, number, string, string, number, MessageType, string, string | null, string | null]>,
+    // The original of a resend (acks): one probe of the messages_client_msg index.
+    findByClientMsgId: db
+      .prepare(`SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND author_key = ? AND client_msg_id = ?`)
+      .raw() as Statement<[string, string, string], HistoryRow>,
     recentMessages: db.prepare(historySql.recentMessages).raw() as Statement<[string, number], HistoryRow>,
     messagesAfter: db.prepare(historySql.messagesAfter).raw() as Statement<[string, number, number], HistoryRow>,
   };

@@ -16,6 +16,9 @@ export function createMemoryStore(): MemoryStore {
   /** Each room's seq counter (`last_seq` in the SQL stores), apart from its count. */
   const lastSeqs = new Map<string, number>();
   const ids = new Set<string>();
+  /** Idempotency keys (room, author key, clientMsgId) of stored messages, to the original. */
+  const keyed = new Map<string, MessageRecord>();
+  const keyOf = (roomId: string, authorKey: string | undefined, clientMsgId: string): string => JSON.stringify([roomId, authorKey ?? null, clientMsgId]);
   let closed = false;
 
   const store: MemoryStore = {
@@ -56,6 +59,9 @@ export function createMemoryStore(): MemoryStore {
       await gate();
       const room = rooms.get(m.roomId);
       if (!room) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
+      const key = m.clientMsgId === undefined ? undefined : keyOf(m.roomId, m.authorKey, m.clientMsgId);
+      const original = key === undefined ? undefined : keyed.get(key);
+      if (original) return { message: original, room, duplicate: true };
       if (ids.has(m.id)) throw new Error(`duplicate message id ${m.id}`);
       ids.add(m.id);
       // Core's builders, as the real stores use: the bench's memory-server runs
@@ -66,6 +72,7 @@ export function createMemoryStore(): MemoryStore {
       rooms.set(room.id, updated);
       lastSeqs.set(room.id, message.seq);
       messages.get(room.id)!.push(message);
+      if (key !== undefined) keyed.set(key, message);
       return { message, room: updated };
     },
     async recentMessages(roomId, limit) {

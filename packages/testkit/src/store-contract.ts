@@ -1,4 +1,5 @@
 import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
+import { describeAcksContract } from './store-contract-acks';
 
 /**
  * Storage a contract run can open, close and open again (the same data), then
@@ -194,5 +195,13 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       await expect(store.close()).resolves.toBeUndefined();
       store = await h.open();
     });
+
+    // The extensions (issue #11), each a part of its own file.
+    const reopen = async () => {
+      await store.close();
+      store = await h.open();
+      return store;
+    };
+    describeAcksContract(() => store, reopen);
   });
 }

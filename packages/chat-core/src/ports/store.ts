@@ -31,12 +31,35 @@ export interface MessageRecord {
   readonly text: string;
 }
 
-export type NewMessage = Omit<MessageRecord, 'seq'>;
+/**
+ * A message to store: a record without its seq, plus what the store keeps
+ * beside it but never hands back in a record (issue #11).
+ */
+export interface NewMessage extends Omit<MessageRecord, 'seq'> {
+  /**
+   * The author's `userId` (user-id.ts): who may delete the message, and half
+   * of the idempotency key. A one-way hash or a connection id, never the raw
+   * sessionId. Absent only for records written before the extensions.
+   */
+  readonly authorKey?: string;
+  /**
+   * The client's idempotency key (`acks`): at most one message per (room,
+   * authorKey, clientMsgId), enforced by the store, so a resend is
+   * recognised across reconnects, restarts and instances.
+   */
+  readonly clientMsgId?: string | undefined;
+}
 
 export interface AppendResult {
   readonly message: MessageRecord;
-  /** The room's metadata right after this message. */
+  /** The room's metadata right after this message (for a duplicate: as the store found it). */
   readonly room: RoomRecord;
+  /**
+   * The store already held a message with this (room, authorKey,
+   * clientMsgId): `message` is that original, nothing was written, and
+   * nothing must be broadcast. Absent for a message just stored.
+   */
+  readonly duplicate?: true;
 }
 
 /** Rooms: create once, read many. */
@@ -61,7 +84,11 @@ export interface MessageStore {
   /**
    * Stores the message and bumps the room's count, seq counter and last
    * activity in one transaction, assigning `seq`. Resolves only once durable. Rejects with a
-   * `ChatError('ROOM_NOT_FOUND')` when the room does not exist.
+   * `ChatError('ROOM_NOT_FOUND')` when the room does not exist. A message
+   * whose (roomId, authorKey, clientMsgId) is already stored, also by a
+   * concurrent call or another instance, resolves with the original and
+   * `duplicate: true`, writing nothing; a duplicate never fails the other
+   * messages of a group commit.
    */
   appendMessage(message: NewMessage): Promise<AppendResult>;
   /** The newest `limit` messages of the room, oldest first. */

@@ -57,4 +57,7 @@ export type ServerFrame =
   | { type: 'message'; roomId: string; message: WireMessage }
   | { type: 'profile_ack'; self: WireSelf }
   | { type: 'pong'; ts: number | string }
-  | { type: 'error'; code: string; message: string; requestType: string | null };
+  | { type: 'error'; code: string; message: string; requestType: string | null; clientMsgId?: string }
+  // Extension frames (/work/shared/extensions.md), only to connections that negotiated their feature.
+  | { type: 'ack'; roomId: string; clientMsgId: string; id: string; seq: number; ts: number; duplicate?: true }
+  | { type: 'room_update'; rooms: WireRoom[]; removed: string[] };
