@@ -8,7 +8,8 @@
  * during a rolling upgrade: a JSON object with `i` the sending instance and
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
- * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`. An
+ * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, and for
+ * the extensions `{"i":…,"k":"message_deleted","roomId":…,"messageId":…,"seq":…,"room":{…},"lastSeq":…}`. An
  * instance of an older release drops a kind it does not know.
  */
 import type { BusEvent } from './ports/bus';
@@ -32,6 +33,10 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
       return JSON.stringify({ i: instanceId, k: 'room_removed', roomId: event.roomId });
     case 'resync':
       return JSON.stringify({ i: instanceId, k: 'resync' });
+    case 'message_deleted': {
+      const { roomId, messageId, seq, room, lastSeq } = event;
+      return JSON.stringify({ i: instanceId, k: 'message_deleted', roomId, messageId, seq, room, lastSeq });
+    }
   }
 }
 
@@ -105,6 +110,12 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       return typeof x.roomId === 'string' ? { instanceId, event: { kind: 'room_removed', roomId: x.roomId } } : undefined;
     case 'resync':
       return { instanceId, event: { kind: 'resync' } };
+    case 'message_deleted': {
+      const room = readRoomRecord(x.room);
+      const { roomId, messageId, seq, lastSeq } = x;
+      if (!room || typeof roomId !== 'string' || typeof messageId !== 'string' || !isInt(seq) || !isInt(lastSeq)) return undefined;
+      return { instanceId, event: { kind: 'message_deleted', roomId, messageId, seq, room, lastSeq } };
+    }
     default:
       return undefined;
   }

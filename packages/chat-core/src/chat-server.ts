@@ -21,6 +21,7 @@ import { createRoomListPusher } from './room-list-pusher';
 import { searchRooms } from './room-search';
 import { startEmptyRoomSweep } from './empty-room-sweep';
 import { createRoomFeed } from './room-feed';
+import { createRoomEvents } from './room-events';
 import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
 import { sendError } from './session-frames';
@@ -46,8 +47,9 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });
   const roomCreates = createRoomCreateQuota(limits.roomCreatesPerIpPerHour);
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
-  const rooms = createRoomMembership({ store, guard, directory, feed });
-  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, rooms, roomLists, roomCreates };
+  const events = createRoomEvents(fanout);
+  const rooms = createRoomMembership({ store, guard, directory, feed, events });
+  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, directory, feed, events, rooms, roomLists, roomCreates };
   const addresses = createAddressBook(limits);
   const admit = createConnectionAdmission(addresses, clock, log, limits);
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
@@ -121,7 +123,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     async start() {
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
-      stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
+      stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, events, log })));
       roomLists.start();
       const occupied = () => [...sessions].flatMap((s) => (s.roomId === undefined ? [] : [s.roomId]));
       const sweep = { store, guard, bus, directory, clock, log, ttlMs: limits.emptyRoomTtlMs, occupied };

@@ -1,5 +1,6 @@
 import type { AnyRequestSpec, RequestOf } from './request-spec';
 import { createRoom } from './requests/create-room';
+import { deleteMessage } from './requests/delete-message';
 import { hello } from './requests/hello';
 import { joinRoom } from './requests/join-room';
 import { ping } from './requests/ping';
@@ -10,7 +11,7 @@ import { setProfile } from './requests/set-profile';
 export const requestTable = [hello, setProfile, createRoom, joinRoom, sendMessage, ping] as const;
 
 /** The extensions' requests, one row each, every one behind its `feature` (/work/shared/extensions.md). */
-export const extensionTable = [] as const;
+export const extensionTable = [deleteMessage] as const;
 
 /** Every request type a client may send: what the decoder dispatches through. */
 export const allRequests = [...requestTable, ...extensionTable] as const;

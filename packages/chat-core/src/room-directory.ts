@@ -19,8 +19,15 @@ export interface RoomListFrame {
  */
 export interface RoomDirectory {
   get(id: string): RoomRecord | undefined;
-  /** Records a room's metadata; older news (a lower count) never overwrites newer. */
-  upsert(room: RoomRecord): void;
+  /**
+   * Records a room's metadata; older news never overwrites newer. Without
+   * `lastSeq` older means a lower count. With it (the room's seq counter
+   * at that state: a message event's seq, a delete's counter) the room's
+   * changes are totally ordered even once deletes lower the count: every
+   * append adds one to lastSeq and to the count, every delete takes one
+   * from the count, so `2 * lastSeq - messageCount` grows by one per change.
+   */
+  upsert(room: RoomRecord, lastSeq?: number): void;
   /** Upserts every room of a fresh read from the store (start-up, resync). */
   replaceAll(rooms: readonly RoomRecord[]): void;
   /** Forgets a room; false when it was not known. */
@@ -52,6 +59,8 @@ export function compareRooms(a: RoomRecord, b: RoomRecord): number {
  */
 export function createRoomDirectory(roomListLimit: number): RoomDirectory {
   const rooms = new Map<string, RoomRecord>();
+  /** Per room, the change counter of its newest state seen with a seq counter (see `upsert`). */
+  const changes = new Map<string, number>();
   let version = 0;
   let cachedSorted: RoomRecord[] | undefined;
   let cachedList: WireRoom[] | undefined;
@@ -66,8 +75,17 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
 
   const dir: RoomDirectory = {
     get: (id) => rooms.get(id),
-    upsert(room) {
+    upsert(room, lastSeq) {
       const old = rooms.get(room.id);
+      const known = changes.get(room.id);
+      if (lastSeq !== undefined) {
+        const change = 2 * lastSeq - room.messageCount;
+        if (known !== undefined && known >= change) return;
+        changes.set(room.id, change);
+        rooms.set(room.id, room);
+        changed();
+        return;
+      }
       if (old && old.messageCount > room.messageCount) return;
       if (old && old.messageCount === room.messageCount && old.lastMessageTs === room.lastMessageTs && old.name === room.name) return;
       rooms.set(room.id, room);
@@ -77,6 +95,7 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
       for (const r of list) dir.upsert(r);
     },
     remove(id) {
+      changes.delete(id);
       if (!rooms.delete(id)) return false;
       changed();
       return true;

@@ -29,6 +29,7 @@ function holdableStore(inner: MemoryStore) {
   let holding = false;
   const store: MessageStore = {
     appendMessage: (m) => inner.appendMessage(m),
+    deleteMessage: (roomId, messageId, authorKey) => inner.deleteMessage(roomId, messageId, authorKey),
     async recentMessages(roomId, limit) {
       calls.recentMessages++;
       const rows = await inner.recentMessages(roomId, limit);

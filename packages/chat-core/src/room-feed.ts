@@ -21,6 +21,8 @@ interface RoomState {
   lastSeq: number | null;
   /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
   readonly pending: Map<number, MessageRecord>;
+  /** Seqs above lastSeq known to be deleted (extensions: delete): holes the order steps over. */
+  readonly holes: Set<number>;
   readonly joiners: Set<Joiner>;
   /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
@@ -50,6 +52,12 @@ export interface FeedJoinOptions {
 export interface RoomFeed {
   /** A stored message, from this instance or another, in any order, possibly twice. */
   deliver(message: MessageRecord): void;
+  /**
+   * The message at `seq` of `roomId` was deleted: if it was not delivered
+   * yet it never will be, and the order steps over its seq instead of
+   * waiting for it.
+   */
+  deleted(roomId: string, seq: number): void;
   /**
    * Reads the room's history and subscribes `connection`, with no message
    * lost or repeated between the two: `onReady(history)` runs synchronously
@@ -99,6 +107,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         plusTopic: roomPlusTopic(roomId),
         lastSeq: null,
         pending: new Map(),
+        holes: new Set(),
         joiners: new Set(),
         members: new Set(),
         plus: new Set(),
@@ -146,12 +155,21 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
 
   function drain(s: RoomState): void {
     if (s.lastSeq === null) return;
-    for (let next = s.pending.get(s.lastSeq + 1); next; next = s.pending.get(s.lastSeq + 1)) {
-      s.pending.delete(next.seq);
-      s.lastSeq = next.seq;
-      publish(s, next);
+    for (;;) {
+      const seq: number = s.lastSeq + 1;
+      const next = s.pending.get(seq);
+      if (next) {
+        s.pending.delete(seq);
+        s.lastSeq = seq;
+        publish(s, next);
+      } else if (s.holes.delete(seq)) {
+        s.lastSeq = seq;
+      } else {
+        break;
+      }
     }
     for (const seq of s.pending.keys()) if (seq <= s.lastSeq) s.pending.delete(seq);
+    for (const seq of s.holes) if (seq <= s.lastSeq) s.holes.delete(seq);
     if (s.pending.size === 0) {
       s.gapTimer?.();
       s.gapTimer = undefined;
@@ -168,6 +186,24 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
     }
   }
 
+  /**
+   * The store's read after lastSeq is the truth about what is left there:
+   * seqs are committed in order (one writer per room at a time), so a seq
+   * below the first row returned that is missing from it was deleted, and
+   * so was a pending message missing from a read that covers its seq
+   * (`complete`: the read was not cut by its limit). Without deletes every
+   * seq is there and this changes nothing.
+   */
+  function skipDeleted(s: RoomState, rows: readonly MessageRecord[], complete: boolean): void {
+    if (s.lastSeq === null) return;
+    const present = new Set(rows.map((m) => m.seq));
+    const covered = complete ? Infinity : (rows.at(-1)?.seq ?? s.lastSeq);
+    for (const seq of s.pending.keys()) if (seq <= covered && !present.has(seq)) s.pending.delete(seq);
+    // Stepped over without a publish, as `holes` are.
+    const first = rows[0];
+    if (first && first.seq - 1 > s.lastSeq) s.lastSeq = first.seq - 1;
+  }
+
   async function fill(s: RoomState): Promise<void> {
     if (s.filling || s.lastSeq === null || rooms.get(s.roomId) !== s) return;
     s.filling = true;
@@ -177,6 +213,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       const after = s.lastSeq;
       const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
       s.gapRetryMs = gapFillMs;
+      if (s.lastSeq === after) skipDeleted(s, rows, rows.length < maxPending);
       for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
     } catch {
       // Back off; the next delivery or resync tries again.
@@ -199,6 +236,14 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         return;
       }
       s.pending.set(m.seq, m);
+      drain(s);
+    },
+
+    deleted(roomId, seq) {
+      const s = rooms.get(roomId);
+      if (!s || (s.lastSeq !== null && seq <= s.lastSeq)) return;
+      s.pending.delete(seq);
+      s.holes.add(seq);
       drain(s);
     },
 

@@ -1,6 +1,7 @@
 import { ChatError, ErrorCode } from './error-codes';
 import type { ChatStore, MessageRecord, RoomRecord } from './ports/store';
 import type { RoomDirectory } from './room-directory';
+import type { RoomEvents } from './room-events';
 import type { RoomFeed } from './room-feed';
 import type { Session } from './session';
 import { sendFrame } from './session-frames';
@@ -26,12 +27,14 @@ export interface MembershipDeps {
   readonly guard: StoreGuard;
   readonly directory: RoomDirectory;
   readonly feed: RoomFeed;
+  readonly events: RoomEvents;
 }
 
-export function createRoomMembership({ store, guard, directory, feed }: MembershipDeps): RoomMembership {
+export function createRoomMembership({ store, guard, directory, feed, events }: MembershipDeps): RoomMembership {
   function leave(s: Session): void {
     if (s.roomId === undefined) return;
     feed.leave(s.connection, s.roomId);
+    events.detach(s.connection);
     s.roomId = undefined;
   }
 
@@ -48,21 +51,29 @@ export function createRoomMembership({ store, guard, directory, feed }: Membersh
       leave(s);
       // Decided once: a hello that negotiates again cannot run while this join is in flight.
       const plus = wantsPlus(s.features);
-      const joined = await feed.join(
-        s.connection,
-        room.id,
-        () => !s.closed,
-        (history: MessageRecord[]) => {
-          s.roomId = room.id;
-          before?.();
-          sendFrame(s, {
-            type: 'joined_room',
-            room: { id: room.id, name: room.name, createdAt: room.createdAt },
-            messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
-          });
-        },
-        { plus },
-      );
+      // Extension events published while the history is read reach the joiner after joined_room.
+      const window = plus ? events.open(room.id) : undefined;
+      let joined = false;
+      try {
+        joined = await feed.join(
+          s.connection,
+          room.id,
+          () => !s.closed,
+          (history: MessageRecord[]) => {
+            s.roomId = room.id;
+            before?.();
+            sendFrame(s, {
+              type: 'joined_room',
+              room: { id: room.id, name: room.name, createdAt: room.createdAt },
+              messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
+            });
+            window?.attach(s.connection, s.features);
+          },
+          { plus },
+        );
+      } finally {
+        window?.close();
+      }
       if (!joined) s.roomId = undefined;
     },
 

@@ -97,6 +97,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client_msg ON ${s}.messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'messages.deleted',
+    // As SQLite's migration 6 (issue #11, delete): a soft delete, so the seq
+    // stays taken and the idempotency key still answers resends; the text is
+    // blanked and every read skips the row. A constant default: no rewrite.
+    sql: (s) => `ALTER TABLE ${s}.messages ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;`,
+  },
 ];
 
 /** The schema version this code writes. */

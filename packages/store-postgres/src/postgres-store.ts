@@ -16,7 +16,7 @@ import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
 import { createRoomBatcher, type Outcome } from './room-batcher';
-import { appendParams, statementsFor, toMessage, toRoom, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
+import { appendParams, statementsFor, toMessage, toRoom, type Int8, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
 
 /** Caps one append statement; a larger burst in one room goes out as several. */
 const MAX_GROUP_SIZE = 500;
@@ -267,6 +267,13 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit])).map(toMessage).reverse(),
     messagesAfter: async (roomId, afterSeq, limit) =>
       (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
+    async deleteMessage(roomId, messageId, authorKey) {
+      type Row = Partial<RoomRow> & { author_key: string | null; deleted_seq: Int8 | null; last_seq: Int8 | null };
+      const [row] = await query<Row>(sql.deleteMessage, [roomId, messageId, authorKey]);
+      if (!row) return { kind: 'not_found' };
+      if (row.deleted_seq === null || row.last_seq === null) return row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
+      return { kind: 'deleted', seq: Number(row.deleted_seq), room: toRoom(row as RoomRow), lastSeq: Number(row.last_seq) };
+    },
     async check() {
       if (closed) throw new Error('Postgres store is closed');
       writeHealth.assertWritable(performance.now());

@@ -2,7 +2,7 @@ import { messageRecord, type MessageRecord, type MessageType, type NewMessage, t
 import { quoteIdent } from './postgres-options';
 
 /** BIGINT columns arrive as strings from pg (they may exceed 2^53); ours never do. */
-type Int8 = string;
+export type Int8 = string;
 
 export interface RoomRow {
   id: string;
@@ -59,12 +59,37 @@ export function statementsFor(schema: string) {
      * Empty rooms past their TTL, except the ids in $2. Under READ COMMITTED
      * a row an append has locked is re-checked once that append commits, so
      * it is skipped (its count moved); an append waiting on a row this
-     * deleted finds no room and inserts nothing.
+     * deleted finds no room and inserts nothing. last_seq = 0: a room whose
+     * messages were all deleted did receive messages, and keeps them (soft
+     * deleted) and itself.
      */
-    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
+    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND last_seq = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
     /** Newest first; the store reverses the (at most `limit`) rows. Both reads scan messages_room_seq. */
-    recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
-    messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+    recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND NOT deleted ORDER BY seq DESC LIMIT $2`,
+    messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 AND NOT deleted ORDER BY seq ASC LIMIT $3`,
+    /**
+     * Soft-deletes message $2 of room $1 if $3 wrote it, and takes one from
+     * the room's count under its row lock (as appends take theirs), in one
+     * statement. One row when the message is visible: `deleted_seq` set
+     * when this call deleted it, null when the author differs (or a
+     * concurrent delete won: under READ COMMITTED the UPDATE re-checks
+     * `NOT deleted` once the other commits). No row: no such message.
+     */
+    deleteMessage: `
+      WITH target AS (
+        SELECT seq, author_key FROM ${s}.messages WHERE id = $2 AND room_id = $1 AND NOT deleted
+      ), gone AS (
+        UPDATE ${s}.messages m SET deleted = true, text = ''
+          FROM target t
+         WHERE m.id = $2 AND m.room_id = $1 AND NOT m.deleted AND t.author_key = $3
+        RETURNING m.seq
+      ), uncounted AS (
+        UPDATE ${s}.rooms SET message_count = message_count - 1
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)
+        RETURNING ${ROOM_COLUMNS}, last_seq
+      )
+      SELECT t.author_key, (SELECT seq FROM gone) AS deleted_seq, u.*
+        FROM target t LEFT JOIN uncounted u ON true`,
     /**
      * Appends n messages to ONE room in one statement, so one round trip and
      * one commit. The UPDATE takes the room's row lock, which serialises

@@ -102,6 +102,16 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client_msg ON messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'messages.deleted',
+    // Issue #11, delete. A soft delete: the row stays (its seq stays taken,
+    // and its idempotency key still answers a resend as a duplicate), its
+    // text is blanked, and every read skips it. History reads still walk
+    // messages_room_seq and filter, so a room with few deletions reads as
+    // fast as before.
+    sql: `ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** The schema version this code writes. */

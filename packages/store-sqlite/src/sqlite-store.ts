@@ -11,6 +11,7 @@ import {
   storedMessage,
   type AppendResult,
   type ChatStore,
+  type DeleteOutcome,
   type Log,
   type NewMessage,
   type RoomRecord,
@@ -235,6 +236,17 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     maxBatchSize: MAX_BATCH_SIZE,
   });
 
+  // Synchronous, so it runs between append batches, never inside one.
+  const deleteOne = db.transaction((roomId: string, messageId: string, authorKey: string): DeleteOutcome => {
+    const target = stmts.findVisible.get(messageId, roomId);
+    if (target === undefined) return { kind: 'not_found' };
+    if (target.author_key === null || target.author_key !== authorKey) return { kind: 'forbidden' };
+    stmts.markDeleted.run(messageId);
+    const row = stmts.uncount.get(roomId);
+    if (row === undefined) throw new Error(`room "${roomId}" of message "${messageId}" is missing`);
+    return { kind: 'deleted', seq: target.seq, room: toRoom(row), lastSeq: row.last_seq };
+  });
+
   /** Runs a synchronous read or write as a promise; rejects after close. */
   const run = async <T>(fn: () => T): Promise<T> => {
     if (closed) throw new Error('SQLite store is closed');
@@ -267,6 +279,7 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map((r) => toMessage(roomId, r)).reverse()),
     messagesAfter: (roomId, afterSeq, limit) =>
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
+    deleteMessage: (roomId, messageId, authorKey) => run(() => deleteOne.immediate(roomId, messageId, authorKey)),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());

@@ -26,8 +26,8 @@ const HISTORY_COLUMNS = 'id, seq, ts, author_id, name, avatar_id, type, text';
 /** The history reads; both are range scans of messages_room_seq (a test checks the plan). */
 export const historySql = {
   /** Newest first; the store reverses the (at most `limit`) rows. */
-  recentMessages: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?`,
-  messagesAfter: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+  recentMessages: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT ?`,
+  messagesAfter: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? AND deleted = 0 ORDER BY seq ASC LIMIT ?`,
 } as const;
 
 /**
@@ -67,6 +67,16 @@ export function prepareStatements(db: Database) {
     findByClientMsgId: db
       .prepare(`SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND author_key = ? AND client_msg_id = ?`)
       .raw() as Statement<[string, string, string], HistoryRow>,
+    // Deletion (extensions): the visible message, then its soft delete and the room's count, in one transaction.
+    findVisible: db.prepare('SELECT seq, author_key FROM messages WHERE id = ? AND room_id = ? AND deleted = 0') as Statement<
+      [string, string],
+      { seq: number; author_key: string | null }
+    >,
+    markDeleted: db.prepare("UPDATE messages SET deleted = 1, text = '' WHERE id = ?") as Statement<[string]>,
+    uncount: db.prepare(`UPDATE rooms SET message_count = message_count - 1 WHERE id = ? RETURNING ${ROOM_COLUMNS}, last_seq`) as Statement<
+      [string],
+      TallyRow
+    >,
     recentMessages: db.prepare(historySql.recentMessages).raw() as Statement<[string, number], HistoryRow>,
     messagesAfter: db.prepare(historySql.messagesAfter).raw() as Statement<[string, number, number], HistoryRow>,
   };

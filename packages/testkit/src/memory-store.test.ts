@@ -24,6 +24,7 @@ describeStoreContract('memory', async () => {
         appendMessage: live((m) => backing.appendMessage(m)),
         recentMessages: live((roomId, limit) => backing.recentMessages(roomId, limit)),
         messagesAfter: live((roomId, afterSeq, limit) => backing.messagesAfter(roomId, afterSeq, limit)),
+        deleteMessage: live((roomId, messageId, authorKey) => backing.deleteMessage(roomId, messageId, authorKey)),
         check: live(() => backing.check()),
         async close() {
           closed = true;

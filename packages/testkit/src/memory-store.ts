@@ -18,6 +18,8 @@ export function createMemoryStore(): MemoryStore {
   const ids = new Set<string>();
   /** Idempotency keys (room, author key, clientMsgId) of stored messages, to the original. */
   const keyed = new Map<string, MessageRecord>();
+  /** Each message's author key (`NewMessage.authorKey`), by message id. */
+  const authors = new Map<string, string | undefined>();
   const keyOf = (roomId: string, authorKey: string | undefined, clientMsgId: string): string => JSON.stringify([roomId, authorKey ?? null, clientMsgId]);
   let closed = false;
 
@@ -47,7 +49,8 @@ export function createMemoryStore(): MemoryStore {
       const kept = new Set(keep);
       const removed: string[] = [];
       for (const r of rooms.values()) {
-        if (r.messageCount !== 0 || r.createdAt >= createdBefore || kept.has(r.id)) continue;
+        // A room whose messages were all deleted did receive messages: it stays.
+        if (r.messageCount !== 0 || lastSeqs.get(r.id) !== 0 || r.createdAt >= createdBefore || kept.has(r.id)) continue;
         rooms.delete(r.id);
         messages.delete(r.id);
         lastSeqs.delete(r.id);
@@ -73,6 +76,7 @@ export function createMemoryStore(): MemoryStore {
       lastSeqs.set(room.id, message.seq);
       messages.get(room.id)!.push(message);
       if (key !== undefined) keyed.set(key, message);
+      authors.set(message.id, m.authorKey);
       return { message, room: updated };
     },
     async recentMessages(roomId, limit) {
@@ -84,6 +88,20 @@ export function createMemoryStore(): MemoryStore {
       const all = messages.get(roomId) ?? [];
       const from = firstAbove(all, afterSeq);
       return all.slice(from, from + limit);
+    },
+    async deleteMessage(roomId, messageId, authorKey) {
+      await gate();
+      const all = messages.get(roomId) ?? [];
+      const at = all.findIndex((m) => m.id === messageId);
+      const room = rooms.get(roomId);
+      if (at < 0 || !room) return { kind: 'not_found' };
+      const author = authors.get(messageId);
+      if (author === undefined || author !== authorKey) return { kind: 'forbidden' };
+      const [gone] = all.splice(at, 1);
+      // Key order as roomAfter builds it; the last activity stays.
+      const updated: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: room.messageCount - 1, lastMessageTs: room.lastMessageTs };
+      rooms.set(roomId, updated);
+      return { kind: 'deleted', seq: gone!.seq, room: updated, lastSeq: lastSeqs.get(roomId) ?? 0 };
     },
     async check() {
       await gate();

@@ -1,5 +1,6 @@
 import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
 import { describeAcksContract } from './store-contract-acks';
+import { describeDeleteContract } from './store-contract-delete';
 
 /**
  * Storage a contract run can open, close and open again (the same data), then
@@ -203,5 +204,6 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       return store;
     };
     describeAcksContract(() => store, reopen);
+    describeDeleteContract(() => store, reopen);
   });
 }

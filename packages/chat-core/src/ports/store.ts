@@ -62,6 +62,18 @@ export interface AppendResult {
   readonly duplicate?: true;
 }
 
+/** What `deleteMessage` did. */
+export type DeleteOutcome =
+  /**
+   * Gone from every read; `room` is the room right after (one message
+   * fewer), `lastSeq` its seq counter, unchanged by the delete.
+   */
+  | { readonly kind: 'deleted'; readonly seq: number; readonly room: RoomRecord; readonly lastSeq: number }
+  /** No visible message with this id in this room (never was, or already deleted). */
+  | { readonly kind: 'not_found' }
+  /** The message exists, but `authorKey` is not its author's (or it predates author keys). */
+  | { readonly kind: 'forbidden' };
+
 /** Rooms: create once, read many. */
 export interface RoomStore {
   /** Every room, in no particular order. */
@@ -95,6 +107,15 @@ export interface MessageStore {
   recentMessages(roomId: string, limit: number): Promise<MessageRecord[]>;
   /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Deletes the room's message `messageId` if `authorKey` wrote it (the
+   * `NewMessage.authorKey` it was stored with): from then on no read returns
+   * it, and the room's `messageCount` is one lower in the same transaction,
+   * while its seq counter stays, so the seq is never assigned again. Its
+   * reactions go with it; its idempotency key stays (a resend is still a
+   * duplicate). Atomic against concurrent deletes: one of them deletes.
+   */
+  deleteMessage(roomId: string, messageId: string, authorKey: string): Promise<DeleteOutcome>;
 }
 
 /** What core needs from storage, plus its lifecycle. */

@@ -103,6 +103,7 @@ export const hello: RequestSpec<HelloRequest> = {
     s.features = featureSet(r);
     // Already in a room: its live messages follow the new negotiation from now on.
     if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
+    ctx.events.renegotiate(s.connection, s.roomId, s.features);
     s.greeted = true;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
     return resume(ctx, s, r, r.resumeRoomId);
