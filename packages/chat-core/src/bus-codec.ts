@@ -9,7 +9,8 @@
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
  * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, and for
- * the extensions `{"i":…,"k":"message_deleted","roomId":…,"messageId":…,"seq":…,"room":{…},"lastSeq":…}`. An
+ * the extensions `{"i":…,"k":"message_deleted","roomId":…,"messageId":…,"seq":…,"room":{…},"lastSeq":…}` and
+ * `{"i":…,"k":"reaction","roomId":…,"messageId":…,"emoji":…,"count":…,"clientId":…,"on":…}`. An
  * instance of an older release drops a kind it does not know.
  */
 import type { BusEvent } from './ports/bus';
@@ -36,6 +37,10 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
     case 'message_deleted': {
       const { roomId, messageId, seq, room, lastSeq } = event;
       return JSON.stringify({ i: instanceId, k: 'message_deleted', roomId, messageId, seq, room, lastSeq });
+    }
+    case 'reaction': {
+      const { roomId, messageId, emoji, count, clientId, on } = event;
+      return JSON.stringify({ i: instanceId, k: 'reaction', roomId, messageId, emoji, count, clientId, on });
     }
   }
 }
@@ -115,6 +120,12 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       const { roomId, messageId, seq, lastSeq } = x;
       if (!room || typeof roomId !== 'string' || typeof messageId !== 'string' || !isInt(seq) || !isInt(lastSeq)) return undefined;
       return { instanceId, event: { kind: 'message_deleted', roomId, messageId, seq, room, lastSeq } };
+    }
+    case 'reaction': {
+      const { roomId, messageId, emoji, count, clientId, on } = x;
+      if (typeof roomId !== 'string' || typeof messageId !== 'string' || typeof emoji !== 'string' || typeof clientId !== 'string') return undefined;
+      if (!isInt(count) || count < 0 || typeof on !== 'boolean') return undefined;
+      return { instanceId, event: { kind: 'reaction', roomId, messageId, emoji, count, clientId, on } };
     }
     default:
       return undefined;

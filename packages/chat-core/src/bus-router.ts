@@ -4,6 +4,7 @@ import type { ChatStore } from './ports/store';
 import type { RoomDirectory } from './room-directory';
 import type { RoomEvents } from './room-events';
 import { messageDeletedFrame } from './requests/delete-message';
+import { reactionFrame } from './requests/react';
 import type { RoomFeed } from './room-feed';
 import type { StoreGuard } from './store-guard';
 
@@ -35,6 +36,9 @@ export function createBusRouter({ store, guard, directory, feed, events, log }: 
         directory.upsert(event.room, event.lastSeq);
         feed.deleted(event.roomId, event.seq);
         events.publish(event.roomId, 'delete', messageDeletedFrame(event.roomId, event.messageId, event.seq));
+        return;
+      case 'reaction':
+        events.publish(event.roomId, 'reactions', reactionFrame(event));
         return;
       case 'room':
         directory.upsert(event.room);

@@ -6,7 +6,7 @@
 export type { Clock, Cancel } from './ports/clock';
 export type { Ids } from './ports/ids';
 export { silentLog, type Log, type LogLevel } from './ports/log';
-export type { ChatStore, RoomStore, MessageStore, RoomRecord, MessageRecord, NewMessage, AppendResult, DeleteOutcome } from './ports/store';
+export type { ChatStore, RoomStore, MessageStore, RoomRecord, MessageRecord, NewMessage, AppendResult, DeleteOutcome, ReactionChange, ReactOutcome, ReactionCounts } from './ports/store';
 export type { Bus, BusEvent } from './ports/bus';
 export type { Connection, ConnectionEvents } from './ports/connection';
 export type { Fanout } from './ports/fanout';

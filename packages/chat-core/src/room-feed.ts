@@ -47,6 +47,12 @@ export interface RoomFeedDeps {
 export interface FeedJoinOptions {
   /** Live messages as Message+ (with `seq`): the connection negotiated a feature. */
   readonly plus?: boolean;
+  /**
+   * A further read about the history just read (reactions), done while the
+   * join still collects live messages, so nothing falls in between. Its
+   * failure fails the join as the history read's would.
+   */
+  readonly readAlso?: (history: readonly MessageRecord[]) => Promise<void>;
 }
 
 export interface RoomFeed {
@@ -254,6 +260,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       let history: MessageRecord[];
       try {
         history = await guard('recentMessages', () => store.recentMessages(roomId, historyLimit));
+        if (options.readAlso) await options.readAlso(history);
       } catch (e) {
         s.joiners.delete(joiner);
         dropIfIdle(s);

@@ -1,5 +1,7 @@
 import { ChatError, ErrorCode } from './error-codes';
-import type { ChatStore, MessageRecord, RoomRecord } from './ports/store';
+import type { ChatStore, MessageRecord, ReactionCounts, RoomRecord } from './ports/store';
+
+const NO_REACTIONS: ReadonlyMap<string, ReactionCounts> = new Map();
 import type { RoomDirectory } from './room-directory';
 import type { RoomEvents } from './room-events';
 import type { RoomFeed } from './room-feed';
@@ -53,6 +55,14 @@ export function createRoomMembership({ store, guard, directory, feed, events }: 
       const plus = wantsPlus(s.features);
       // Extension events published while the history is read reach the joiner after joined_room.
       const window = plus ? events.open(room.id) : undefined;
+      let reactions: ReadonlyMap<string, ReactionCounts> = NO_REACTIONS;
+      // One read for the whole history, only for connections that show reactions.
+      const readAlso = s.features.has('reactions')
+        ? async (history: readonly MessageRecord[]) => {
+            const ids = history.map((m) => m.id);
+            if (ids.length > 0) reactions = await guard('reactionCounts', () => store.reactionCounts(room.id, ids));
+          }
+        : undefined;
       let joined = false;
       try {
         joined = await feed.join(
@@ -65,11 +75,11 @@ export function createRoomMembership({ store, guard, directory, feed, events }: 
             sendFrame(s, {
               type: 'joined_room',
               room: { id: room.id, name: room.name, createdAt: room.createdAt },
-              messages: plus ? history.map(toWireMessagePlus) : history.map(toWireMessage),
+              messages: plus ? history.map((m) => toWireMessagePlus(m, reactions.get(m.id))) : history.map(toWireMessage),
             });
             window?.attach(s.connection, s.features);
           },
-          { plus },
+          readAlso ? { plus, readAlso } : { plus },
         );
       } finally {
         window?.close();

@@ -105,6 +105,23 @@ export const migrations: readonly Migration[] = [
     // blanked and every read skips the row. A constant default: no rewrite.
     sql: (s) => `ALTER TABLE ${s}.messages ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;`,
   },
+  {
+    version: 7,
+    name: 'reactions',
+    // As SQLite's migration 7 (issue #11, reactions): one row per person
+    // (their userId), message and emoji; the primary key is "one per
+    // person" and serves a page's counts (message_id = ANY) and a message's
+    // distinct emoji. ts orders a message's emoji by when each was first given.
+    sql: (s) => `
+      CREATE TABLE ${s}.reactions (
+        message_id TEXT NOT NULL REFERENCES ${s}.messages (id),
+        emoji      TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        ts         BIGINT NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_key)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -11,6 +11,7 @@ import {
   type Log,
   type MessageRecord,
   type NewMessage,
+  type ReactOutcome,
 } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
@@ -273,6 +274,49 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       if (!row) return { kind: 'not_found' };
       if (row.deleted_seq === null || row.last_seq === null) return row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
       return { kind: 'deleted', seq: Number(row.deleted_seq), room: toRoom(row as RoomRow), lastSeq: Number(row.last_seq) };
+    },
+    async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {
+      if (closed) throw new Error('Postgres store is closed');
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const locked = await client.query(sql.lockVisible, [messageId, roomId]);
+        let outcome: ReactOutcome;
+        if (locked.rowCount === 0) {
+          outcome = { kind: 'not_found' };
+        } else {
+          const state = (await client.query<{ distinct_emoji: number; count: number; mine: number }>(sql.reactionState, [messageId, emoji, userKey])).rows[0]!;
+          if (on && state.mine > 0) outcome = { kind: 'unchanged', count: state.count };
+          else if (on && state.count === 0 && state.distinct_emoji >= maxEmoji) outcome = { kind: 'too_many' };
+          else if (on) {
+            await client.query(sql.addReaction, [messageId, emoji, userKey, ts]);
+            outcome = { kind: 'changed', count: state.count + 1 };
+          } else if (state.mine === 0) outcome = { kind: 'unchanged', count: state.count };
+          else {
+            await client.query(sql.removeReaction, [messageId, emoji, userKey]);
+            outcome = { kind: 'changed', count: state.count - 1 };
+          }
+        }
+        await client.query('COMMIT');
+        return outcome;
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      } finally {
+        // Released with the error, the connection is destroyed, which ends the transaction too.
+        client.release(failure);
+      }
+    },
+    async reactionCounts(roomId, messageIds) {
+      const out = new Map<string, Array<readonly [string, number]>>();
+      if (messageIds.length === 0) return out;
+      for (const r of await query<{ message_id: string; emoji: string; n: number }>(sql.reactionCounts, [roomId, messageIds])) {
+        let list = out.get(r.message_id);
+        if (!list) out.set(r.message_id, (list = []));
+        list.push([r.emoji, r.n]);
+      }
+      return out;
     },
     async check() {
       if (closed) throw new Error('Postgres store is closed');

@@ -83,6 +83,8 @@ export function statementsFor(schema: string) {
           FROM target t
          WHERE m.id = $2 AND m.room_id = $1 AND NOT m.deleted AND t.author_key = $3
         RETURNING m.seq
+      ), unreacted AS (
+        DELETE FROM ${s}.reactions WHERE message_id = $2 AND EXISTS (SELECT 1 FROM gone)
       ), uncounted AS (
         UPDATE ${s}.rooms SET message_count = message_count - 1
          WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)
@@ -124,6 +126,27 @@ export function statementsFor(schema: string) {
         RETURNING 1
       )
       SELECT ${ROOM_COLUMNS}, last_seq, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+    /**
+     * Reactions (extensions): a change runs in a transaction that first
+     * locks the message row (visible ones only; a delete takes the same
+     * lock), so the distinct-emoji cap and the counts hold against every
+     * instance. Then the state for person $3 and emoji $2 of message $1.
+     */
+    lockVisible: `SELECT 1 FROM ${s}.messages WHERE id = $1 AND room_id = $2 AND NOT deleted FOR UPDATE`,
+    reactionState: `
+      SELECT count(DISTINCT emoji)::int AS distinct_emoji,
+             (count(*) FILTER (WHERE emoji = $2))::int AS count,
+             (count(*) FILTER (WHERE emoji = $2 AND user_key = $3))::int AS mine
+        FROM ${s}.reactions WHERE message_id = $1`,
+    addReaction: `INSERT INTO ${s}.reactions (message_id, emoji, user_key, ts) VALUES ($1, $2, $3, $4)`,
+    removeReaction: `DELETE FROM ${s}.reactions WHERE message_id = $1 AND emoji = $2 AND user_key = $3`,
+    /** A page's counts in one statement: visible messages $2 of room $1; each message's emoji in the order first given. */
+    reactionCounts: `
+      SELECT r.message_id, r.emoji, count(*)::int AS n
+        FROM ${s}.reactions r JOIN ${s}.messages m ON m.id = r.message_id
+       WHERE r.message_id = ANY($2::text[]) AND m.room_id = $1 AND NOT m.deleted
+       GROUP BY r.message_id, r.emoji
+       ORDER BY r.message_id, min(r.ts), r.emoji COLLATE "C"`,
     /**
      * The originals of resends (acks): stored messages of room $1 whose
      * (author_key, client_msg_id) is one of the pairs in $2/$3. Probes the

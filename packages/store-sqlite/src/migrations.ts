@@ -112,6 +112,24 @@ export const migrations: readonly Migration[] = [
     // fast as before.
     sql: `ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 7,
+    name: 'reactions',
+    // Issue #11, reactions: one row per person (user_key: their userId,
+    // never the raw sessionId), message and emoji, so "one per person" is
+    // the primary key. Keyed by message first: a page's counts are one range
+    // read per message id, and a message's distinct emoji one range read.
+    // ts orders a message's emoji by when each was first given.
+    sql: `
+      CREATE TABLE reactions (
+        message_id TEXT NOT NULL REFERENCES messages (id),
+        emoji      TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

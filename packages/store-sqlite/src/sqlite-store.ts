@@ -12,6 +12,8 @@ import {
   type AppendResult,
   type ChatStore,
   type DeleteOutcome,
+  type ReactionChange,
+  type ReactOutcome,
   type Log,
   type NewMessage,
   type RoomRecord,
@@ -242,9 +244,25 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     if (target === undefined) return { kind: 'not_found' };
     if (target.author_key === null || target.author_key !== authorKey) return { kind: 'forbidden' };
     stmts.markDeleted.run(messageId);
+    stmts.unreact.run(messageId);
     const row = stmts.uncount.get(roomId);
     if (row === undefined) throw new Error(`room "${roomId}" of message "${messageId}" is missing`);
     return { kind: 'deleted', seq: target.seq, room: toRoom(row), lastSeq: row.last_seq };
+  });
+
+  // One transaction per change: the cap and the counts hold against every other writer.
+  const reactOne = db.transaction(({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }: ReactionChange): ReactOutcome => {
+    if (stmts.findVisible.get(messageId, roomId) === undefined) return { kind: 'not_found' };
+    const state = stmts.reactionState.get({ messageId, emoji, userKey })!;
+    if (on) {
+      if (state.mine > 0) return { kind: 'unchanged', count: state.count };
+      if (state.count === 0 && state.distinct_emoji >= maxEmoji) return { kind: 'too_many' };
+      stmts.addReaction.run(messageId, emoji, userKey, ts);
+      return { kind: 'changed', count: state.count + 1 };
+    }
+    if (state.mine === 0) return { kind: 'unchanged', count: state.count };
+    stmts.removeReaction.run(messageId, emoji, userKey);
+    return { kind: 'changed', count: state.count - 1 };
   });
 
   /** Runs a synchronous read or write as a promise; rejects after close. */
@@ -280,6 +298,17 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     messagesAfter: (roomId, afterSeq, limit) =>
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
     deleteMessage: (roomId, messageId, authorKey) => run(() => deleteOne.immediate(roomId, messageId, authorKey)),
+    react: (change) => run(() => reactOne.immediate(change)),
+    reactionCounts: (roomId, messageIds) =>
+      run(() => {
+        const out = new Map<string, Array<readonly [string, number]>>();
+        for (const [messageId, emoji, count] of stmts.reactionCounts.all({ roomId, ids: JSON.stringify(messageIds) })) {
+          let list = out.get(messageId);
+          if (!list) out.set(messageId, (list = []));
+          list.push([emoji, count]);
+        }
+        return out;
+      }),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());

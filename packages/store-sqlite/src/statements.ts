@@ -77,6 +77,26 @@ export function prepareStatements(db: Database) {
       [string],
       TallyRow
     >,
+    unreact: db.prepare('DELETE FROM reactions WHERE message_id = ?') as Statement<[string]>,
+    // Reactions (extensions): the message's state for one person and emoji, then the change.
+    reactionState: db.prepare(
+      `SELECT count(DISTINCT emoji) AS distinct_emoji,
+              count(*) FILTER (WHERE emoji = @emoji) AS count,
+              count(*) FILTER (WHERE emoji = @emoji AND user_key = @userKey) AS mine
+         FROM reactions WHERE message_id = @messageId`,
+    ) as Statement<[{ messageId: string; emoji: string; userKey: string }], { distinct_emoji: number; count: number; mine: number }>,
+    addReaction: db.prepare('INSERT INTO reactions (message_id, emoji, user_key, ts) VALUES (?, ?, ?, ?)') as Statement<[string, string, string, number]>,
+    removeReaction: db.prepare('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_key = ?') as Statement<[string, string, string]>,
+    // A page's counts in one statement: the visible messages of room @roomId among the JSON array @ids.
+    reactionCounts: db
+      .prepare(
+        `SELECT r.message_id, r.emoji, count(*) AS n
+           FROM reactions r JOIN messages m ON m.id = r.message_id
+          WHERE r.message_id IN (SELECT value FROM json_each(@ids)) AND m.room_id = @roomId AND m.deleted = 0
+          GROUP BY r.message_id, r.emoji
+          ORDER BY r.message_id, min(r.ts), r.emoji`,
+      )
+      .raw() as Statement<[{ roomId: string; ids: string }], [messageId: string, emoji: string, count: number]>,
     recentMessages: db.prepare(historySql.recentMessages).raw() as Statement<[string, number], HistoryRow>,
     messagesAfter: db.prepare(historySql.messagesAfter).raw() as Statement<[string, number, number], HistoryRow>,
   };

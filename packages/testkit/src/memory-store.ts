@@ -20,6 +20,8 @@ export function createMemoryStore(): MemoryStore {
   const keyed = new Map<string, MessageRecord>();
   /** Each message's author key (`NewMessage.authorKey`), by message id. */
   const authors = new Map<string, string | undefined>();
+  /** Reactions by message id: emoji to (userKey to ts), in the order each emoji was first given. */
+  const reactions = new Map<string, Map<string, Map<string, number>>>();
   const keyOf = (roomId: string, authorKey: string | undefined, clientMsgId: string): string => JSON.stringify([roomId, authorKey ?? null, clientMsgId]);
   let closed = false;
 
@@ -98,10 +100,43 @@ export function createMemoryStore(): MemoryStore {
       const author = authors.get(messageId);
       if (author === undefined || author !== authorKey) return { kind: 'forbidden' };
       const [gone] = all.splice(at, 1);
+      reactions.delete(messageId);
       // Key order as roomAfter builds it; the last activity stays.
       const updated: RoomRecord = { id: room.id, name: room.name, createdAt: room.createdAt, messageCount: room.messageCount - 1, lastMessageTs: room.lastMessageTs };
       rooms.set(roomId, updated);
       return { kind: 'deleted', seq: gone!.seq, room: updated, lastSeq: lastSeqs.get(roomId) ?? 0 };
+    },
+    async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {
+      await gate();
+      if (!(messages.get(roomId) ?? []).some((m) => m.id === messageId)) return { kind: 'not_found' };
+      let byEmoji = reactions.get(messageId);
+      if (!byEmoji) reactions.set(messageId, (byEmoji = new Map()));
+      const people = byEmoji.get(emoji);
+      const count = people?.size ?? 0;
+      if (on) {
+        if (people?.has(userKey)) return { kind: 'unchanged', count };
+        if (!people && byEmoji.size >= maxEmoji) return { kind: 'too_many' };
+        if (people) people.set(userKey, ts);
+        else byEmoji.set(emoji, new Map([[userKey, ts]]));
+        return { kind: 'changed', count: count + 1 };
+      }
+      if (!people?.delete(userKey)) return { kind: 'unchanged', count };
+      if (people.size === 0) byEmoji.delete(emoji);
+      return { kind: 'changed', count: count - 1 };
+    },
+    async reactionCounts(roomId, messageIds) {
+      await gate();
+      const visible = new Set((messages.get(roomId) ?? []).map((m) => m.id));
+      const out = new Map<string, Array<readonly [string, number]>>();
+      for (const id of messageIds) {
+        const byEmoji = reactions.get(id);
+        if (!visible.has(id) || !byEmoji || byEmoji.size === 0) continue;
+        // As the SQL stores order them: by each emoji's earliest reaction still there, then by emoji.
+        const first = (people: Map<string, number>) => Math.min(...people.values());
+        const sorted = [...byEmoji].sort(([ea, pa], [eb, pb]) => first(pa) - first(pb) || (ea < eb ? -1 : ea > eb ? 1 : 0));
+        out.set(id, sorted.map(([emoji, people]) => [emoji, people.size] as const));
+      }
+      return out;
     },
     async check() {
       await gate();

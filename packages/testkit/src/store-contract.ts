@@ -1,6 +1,7 @@
 import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
 import { describeAcksContract } from './store-contract-acks';
 import { describeDeleteContract } from './store-contract-delete';
+import { describeReactionsContract } from './store-contract-reactions';
 
 /**
  * Storage a contract run can open, close and open again (the same data), then
@@ -205,5 +206,6 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
     };
     describeAcksContract(() => store, reopen);
     describeDeleteContract(() => store, reopen);
+    describeReactionsContract(() => store, reopen);
   });
 }

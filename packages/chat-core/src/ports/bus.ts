@@ -16,6 +16,17 @@ export type BusEvent =
       readonly room: RoomRecord;
       readonly lastSeq: number;
     }
+  /** A reaction changed and is stored (extensions: reactions); `count` is the emoji's new total. */
+  | {
+      readonly kind: 'reaction';
+      readonly roomId: string;
+      readonly messageId: string;
+      readonly emoji: string;
+      readonly count: number;
+      /** The connection that reacted. */
+      readonly clientId: string;
+      readonly on: boolean;
+    }
   /** A room was created. */
   | { readonly kind: 'room'; readonly room: RoomRecord }
   /** An empty room was removed from the store (see `RoomStore.removeEmptyRooms`). */

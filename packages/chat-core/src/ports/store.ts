@@ -74,6 +74,34 @@ export type DeleteOutcome =
   /** The message exists, but `authorKey` is not its author's (or it predates author keys). */
   | { readonly kind: 'forbidden' };
 
+/** One person's reaction turned on or off (extensions: reactions). */
+export interface ReactionChange {
+  readonly roomId: string;
+  readonly messageId: string;
+  /** One RGI emoji, already validated by core. */
+  readonly emoji: string;
+  /** The person: their `userId`, never the raw sessionId. */
+  readonly userKey: string;
+  readonly on: boolean;
+  /** When (ms since the epoch): emoji are listed in the order they were first given. */
+  readonly ts: number;
+  /** Distinct emoji a message may hold; a new one beyond is refused (`too_many`). */
+  readonly maxEmoji: number;
+}
+
+/** What `react` did; `count` is that emoji's total on the message afterwards. */
+export type ReactOutcome =
+  | { readonly kind: 'changed'; readonly count: number }
+  /** Already so (on twice, or off without a reaction): nothing written. */
+  | { readonly kind: 'unchanged'; readonly count: number }
+  /** No visible message with this id in this room. */
+  | { readonly kind: 'not_found' }
+  /** The message already holds `maxEmoji` other distinct emoji. */
+  | { readonly kind: 'too_many' };
+
+/** A message's reactions: [emoji, count] pairs, counts above 0, in the order each emoji was first given. */
+export type ReactionCounts = ReadonlyArray<readonly [emoji: string, count: number]>;
+
 /** Rooms: create once, read many. */
 export interface RoomStore {
   /** Every room, in no particular order. */
@@ -116,6 +144,18 @@ export interface MessageStore {
    * duplicate). Atomic against concurrent deletes: one of them deletes.
    */
   deleteMessage(roomId: string, messageId: string, authorKey: string): Promise<DeleteOutcome>;
+  /**
+   * Turns one person's reaction on a visible message on or off: at most one
+   * per (message, emoji, userKey), at most `maxEmoji` distinct emoji per
+   * message. Atomic per message: concurrent changes never exceed the cap
+   * nor lose a count.
+   */
+  react(change: ReactionChange): Promise<ReactOutcome>;
+  /**
+   * The reactions of the room's messages `messageIds` (a page: one query,
+   * not one per message); messages without any are absent from the map.
+   */
+  reactionCounts(roomId: string, messageIds: readonly string[]): Promise<ReadonlyMap<string, ReactionCounts>>;
 }
 
 /** What core needs from storage, plus its lifecycle. */

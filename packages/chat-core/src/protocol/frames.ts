@@ -42,6 +42,8 @@ export interface WireMessage {
 export interface WireMessagePlus extends WireMessage {
   /** The message's position in its room: 1 for the first ever stored there, never reused. */
   seq: number;
+  /** Feature `reactions`, only when non-empty: each emoji's count. */
+  reactions?: Record<string, number>;
 }
 
 export type ServerFrame =
