@@ -19,9 +19,11 @@ export interface DeliveredList {
 export interface RoomListPusher {
   /**
    * `connection` was just sent a room list (welcome, a `create_room`
-   * answer or a push). The first call registers it for pushes.
+   * answer or a push). The first call registers it for pushes. `diffs`
+   * (extensions: rooms, set by each welcome): pushes are `room_update`
+   * frames with what changed since its version instead of whole lists.
    */
-  delivered(connection: Connection, list: DeliveredList): void;
+  delivered(connection: Connection, list: DeliveredList, diffs?: boolean): void;
   /** Stops pushing to `connection` (closed). Harmless when not registered. */
   remove(connection: Connection): void;
   /** Starts the phase timer; idempotent. */
@@ -45,6 +47,8 @@ interface Receiver {
   version: number;
   /** Earliest time (ms) of its next push, from the byte rate. */
   notBeforeMs: number;
+  /** Pushes are `room_update` diffs (see `RoomListPusher.delivered`). */
+  diffs: boolean;
 }
 
 /**
@@ -83,22 +87,23 @@ export function createRoomListPusher({ directory, clock, intervalMs, bytesPerSec
     const now = clock.now();
     for (const r of slice) {
       if (r.version === version || now < r.notBeforeMs) continue;
-      const frame = directory.listFrame();
+      const frame = r.diffs ? directory.updateFrame(r.version) : directory.listFrame();
       r.connection.send(frame.text);
       charge(r, frame, now);
     }
   }
 
   return {
-    delivered(connection, list) {
+    delivered(connection, list, diffs = false) {
       let entry = receivers.get(connection);
       if (!entry) {
         let slice = slices[0]!;
         for (const s of slices) if (s.size < slice.size) slice = s;
-        entry = { receiver: { connection, version: -1, notBeforeMs: 0 }, slice };
+        entry = { receiver: { connection, version: -1, notBeforeMs: 0, diffs }, slice };
         slice.add(entry.receiver);
         receivers.set(connection, entry);
       }
+      entry.receiver.diffs = diffs;
       charge(entry.receiver, list, clock.now());
     },
     remove(connection) {

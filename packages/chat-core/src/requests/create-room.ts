@@ -62,6 +62,11 @@ export const createRoom: RequestSpec<CreateRoomRequest> = {
     const room = ctx.directory.get(r.id) ?? (await createOrFind(ctx, s, r));
     ctx.directory.upsert(room);
     if (s.closed) return;
+    if (s.features.has('rooms')) {
+      // Extensions: the answer is that room as a change; the pushes keep their own version.
+      sendAnswer(s, JSON.stringify({ type: 'room_update', rooms: [toWireRoom(room)], removed: [] }));
+      return;
+    }
     const frame = ctx.directory.listFrame();
     if (ctx.directory.list().some((w) => w.id === room.id)) {
       sendAnswer(s, frame.text);

@@ -34,7 +34,8 @@ export interface HelloRequest {
  */
 function welcome(ctx: RequestContext, s: Session, r: HelloRequest, activeRoomId: string | undefined): void {
   if (s.closed) return;
-  ctx.roomLists.delivered(s.connection, ctx.directory.listFrame());
+  // Extensions: with `rooms`, later pushes are room_update diffs from this version on.
+  ctx.roomLists.delivered(s.connection, ctx.directory.listFrame(), s.features.has('rooms'));
   sendFrame(s, {
     type: 'welcome',
     protocol: PROTOCOL,
