@@ -7,6 +7,7 @@ import { buildApp } from './build-app';
 import { dropClients } from './chat-client';
 import { describeAbuseEndToEnd } from './e2e-abuse';
 import { describeDurabilityEndToEnd } from './e2e-durability';
+import { describeExtensionsEndToEnd } from './e2e-extensions';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
 import { describeLoggingEndToEnd } from './e2e-logging';
 import { describePipeliningEndToEnd } from './e2e-pipelining';
@@ -55,5 +56,6 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describePipeliningEndToEnd(ctx);
     describeAbuseEndToEnd(ctx);
     describeRoomListsEndToEnd(ctx);
+    describeExtensionsEndToEnd(ctx);
   });
 }
