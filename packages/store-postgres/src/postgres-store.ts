@@ -208,7 +208,14 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       firstOfKey.set(key, fresh.length);
       return { fresh: fresh.push(m) - 1 };
     });
-    const written = fresh.length > 0 ? await appendOrSplit(roomId, fresh) : [];
+    let written: Outcome<AppendResult>[] = [];
+    try {
+      if (fresh.length > 0) written = await appendOrSplit(roomId, fresh);
+    } catch (error) {
+      // A group of one is not split: its key conflict comes back as the group's failure.
+      if (fresh.length !== 1 || !isKeyConflict({ ok: false, error })) throw error;
+      written = [{ ok: false, error }];
+    }
     const raced = fresh.filter((_, i) => isKeyConflict(written[i]));
     const racedOriginals = raced.length > 0 ? await findOriginals(roomId, raced) : new Map<string, MessageRecord>();
     let room = [...written].reverse().find((o) => o.ok)?.value.room;

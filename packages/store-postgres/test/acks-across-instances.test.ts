@@ -48,4 +48,17 @@ describePostgres('postgres acks across instances', () => {
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(await b.getRoom('r')).toMatchObject({ messageCount: 30 });
   });
+
+  test('a lone resend racing in from another instance (a group of one) is answered as a duplicate too', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    await a.createRoom({ id: 'r', name: 'r', createdAt: 1 });
+    for (let round = 0; round < 10; round++) {
+      const key = { authorKey: 'usr_1', clientMsgId: `lone-${round}` };
+      const results = await Promise.all([a.appendMessage(newMessage('r', key)), b.appendMessage(newMessage('r', key))]);
+      expect(results.filter((r) => r.duplicate === true)).toHaveLength(1);
+      expect(results[0]!.message).toEqual(results[1]!.message);
+    }
+    expect(await a.getRoom('r')).toMatchObject({ messageCount: 10 });
+  });
 });
