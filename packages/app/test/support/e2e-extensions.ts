@@ -88,7 +88,7 @@ export function describeExtensionsEndToEnd({ env, run, dir }: EndToEndContext): 
       // The v1 client sees the deletion on its next join, and in the room's count.
       expect((await joinRoom(v1.client, roomId))['messages']).toEqual([]);
 
-      fancy.client.send({ type: 'list_rooms', q: `${run} SIDE` });
+      fancy.client.send({ type: 'list_rooms', q: `${run} SIDE by` });
       const listed = await fancy.client.next('room_list');
       expect(listed['rooms']).toEqual([expect.objectContaining({ id: roomId, messageCount: 0 })]);
     });
