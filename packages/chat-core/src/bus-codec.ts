@@ -8,7 +8,9 @@
  * during a rolling upgrade: a JSON object with `i` the sending instance and
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
- * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, and the
+ * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, for
+ * the extensions `{"i":…,"k":"message_deleted","roomId":…,"messageId":…,"seq":…,"room":{…},"lastSeq":…}` and
+ * `{"i":…,"k":"reaction","roomId":…,"messageId":…,"emoji":…,"count":…,"clientId":…,"on":…}`, and the
  * ephemeral presence and typing kinds of presence/ephemeral-codec.ts. An
  * instance of an older release drops a kind it does not know.
  */
@@ -34,6 +36,14 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
       return JSON.stringify({ i: instanceId, k: 'room_removed', roomId: event.roomId });
     case 'resync':
       return JSON.stringify({ i: instanceId, k: 'resync' });
+    case 'message_deleted': {
+      const { roomId, messageId, seq, room, lastSeq } = event;
+      return JSON.stringify({ i: instanceId, k: 'message_deleted', roomId, messageId, seq, room, lastSeq });
+    }
+    case 'reaction': {
+      const { roomId, messageId, emoji, count, clientId, on } = event;
+      return JSON.stringify({ i: instanceId, k: 'reaction', roomId, messageId, emoji, count, clientId, on });
+    }
     default:
       // Presence and typing (extensions.md): see ephemeral-codec.ts.
       return encodeEphemeral(instanceId, event);
@@ -110,6 +120,18 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       return typeof x.roomId === 'string' ? { instanceId, event: { kind: 'room_removed', roomId: x.roomId } } : undefined;
     case 'resync':
       return { instanceId, event: { kind: 'resync' } };
+    case 'message_deleted': {
+      const room = readRoomRecord(x.room);
+      const { roomId, messageId, seq, lastSeq } = x;
+      if (!room || typeof roomId !== 'string' || typeof messageId !== 'string' || !isInt(seq) || !isInt(lastSeq)) return undefined;
+      return { instanceId, event: { kind: 'message_deleted', roomId, messageId, seq, room, lastSeq } };
+    }
+    case 'reaction': {
+      const { roomId, messageId, emoji, count, clientId, on } = x;
+      if (typeof roomId !== 'string' || typeof messageId !== 'string' || typeof emoji !== 'string' || typeof clientId !== 'string') return undefined;
+      if (!isInt(count) || count < 0 || typeof on !== 'boolean') return undefined;
+      return { instanceId, event: { kind: 'reaction', roomId, messageId, emoji, count, clientId, on } };
+    }
     default: {
       const event = decodeEphemeral(x);
       return event ? { instanceId, event } : undefined;

@@ -27,6 +27,7 @@ import { createRoomListPusher } from './room-list-pusher';
 import { searchRooms } from './room-search';
 import { startEmptyRoomSweep } from './empty-room-sweep';
 import { createRoomFeed } from './room-feed';
+import { createRoomEvents } from './room-events';
 import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
 import { sendError } from './session-frames';
@@ -75,7 +76,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   });
   const typing = createTypingRelay({ bus, fanout, clock });
   const roomPresence = createRoomPresence({ presence, frames: presenceFrames, typing, directory, onlineRooms });
-  const rooms = createRoomMembership({ store, guard, directory, feed, presence: roomPresence });
+  const events = createRoomEvents(fanout);
+  const rooms = createRoomMembership({ store, guard, directory, feed, events, presence: roomPresence });
   const ctx: RequestContext = {
     store,
     guard,
@@ -86,6 +88,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     limits,
     directory,
     feed,
+    events,
     rooms,
     roomLists,
     roomCreates,
@@ -166,7 +169,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     async start() {
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
-      stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, log })));
+      stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, events, log })));
       roomLists.start();
       typing.start();
       presence.start();

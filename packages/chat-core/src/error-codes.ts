@@ -42,6 +42,12 @@ export const ErrorCode = {
   STORE_TIMEOUT: 'STORE_TIMEOUT',
   /** Unexpected server fault; details are in the server log. */
   INTERNAL: 'INTERNAL',
+  /** Extensions (`delete`, `reactions`): no message with this id in that room (or it was deleted). */
+  MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** Extensions (`delete`): only the message's author may do this. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Extensions (`reactions`): not one RGI emoji of at most 32 UTF-8 bytes, or the message already holds 20 distinct emoji. */
+  INVALID_REACTION: 'INVALID_REACTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -51,10 +57,21 @@ export class ChatError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /**
+     * The `clientMsgId` of the send this answers (extensions, `acks`): the
+     * `error` frame carries it, so the client knows which send failed.
+     */
+    readonly clientMsgId?: string,
   ) {
     super(message);
     this.name = 'ChatError';
   }
+}
+
+/** `e` answering a send that carried `clientMsgId`: a ChatError gets the id, anything else (a bug) is left alone. */
+export function withClientMsgId(e: unknown, clientMsgId: string | undefined): unknown {
+  if (clientMsgId === undefined || !(e instanceof ChatError) || e.clientMsgId !== undefined) return e;
+  return new ChatError(e.code, e.message, clientMsgId);
 }
 
 export const isChatError = (e: unknown): e is ChatError => e instanceof ChatError;

@@ -78,5 +78,5 @@ export function parseHistoryParams(search: string): PageQuery | undefined {
 export async function readHistory(store: HistoryStore, guard: StoreGuard, roomId: string, query: PageQuery): Promise<HistoryAnswer> {
   const page = await guard('messagesPage', () => store.messagesPage(roomId, query));
   if (!page) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
-  return { roomId, messages: page.messages.map(toWireMessagePlus), hasMore: page.hasMore };
+  return { roomId, messages: page.messages.map((m) => toWireMessagePlus(m)), hasMore: page.hasMore };
 }

@@ -17,6 +17,10 @@ export type {
   MessageRecord,
   NewMessage,
   AppendResult,
+  DeleteOutcome,
+  ReactionChange,
+  ReactOutcome,
+  ReactionCounts,
 } from './ports/store';
 export type { Bus, BusEvent } from './ports/bus';
 export type { Connection, ConnectionEvents } from './ports/connection';

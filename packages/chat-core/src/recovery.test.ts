@@ -142,8 +142,11 @@ describe('recovery in the room feed (interleaved appends)', () => {
     let holding = false;
     const held: Array<() => void> = [];
     const hold = <T>(value: T): Promise<T> => (holding ? new Promise((resolve) => held.push(() => resolve(value))) : Promise.resolve(value));
-    const store: Pick<ChatStore, 'appendMessage' | 'recentMessages' | 'messagesAfter' | 'messagesPage'> = {
+    const store: Pick<ChatStore, 'appendMessage' | 'recentMessages' | 'messagesAfter' | 'messagesPage' | 'deleteMessage' | 'react' | 'reactionCounts'> = {
       appendMessage: (m) => inner.appendMessage(m),
+      deleteMessage: (roomId, messageId, authorKey) => inner.deleteMessage(roomId, messageId, authorKey),
+      react: (change) => inner.react(change),
+      reactionCounts: (roomId, messageIds) => inner.reactionCounts(roomId, messageIds),
       recentMessages: async (roomId, limit) => hold(await inner.recentMessages(roomId, limit)),
       messagesAfter: (roomId, after, limit) => inner.messagesAfter(roomId, after, limit),
       messagesPage: async (roomId, query) => hold(await inner.messagesPage(roomId, query)),

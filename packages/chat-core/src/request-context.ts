@@ -7,6 +7,7 @@ import type { ChatStore } from './ports/store';
 import type { RoomPresence } from './presence/room-presence';
 import type { RoomCreateQuota } from './room-create-quota';
 import type { RoomDirectory } from './room-directory';
+import type { RoomEvents } from './room-events';
 import type { RoomFeed } from './room-feed';
 import type { RoomListPusher } from './room-list-pusher';
 import type { RoomMembership } from './room-membership';
@@ -25,6 +26,8 @@ export interface RequestContext {
   readonly limits: Limits;
   readonly directory: RoomDirectory;
   readonly feed: RoomFeed;
+  /** Extension events (deletions, reactions) to the members that negotiated them. */
+  readonly events: RoomEvents;
   readonly rooms: RoomMembership;
   /** Who holds which room-list version; answers that carry a list report to it. */
   readonly roomLists: RoomListPusher;

@@ -1,6 +1,9 @@
 import type { AnyRequestSpec, RequestOf } from './request-spec';
 import { createRoom } from './requests/create-room';
+import { deleteMessage } from './requests/delete-message';
 import { getHistory } from './requests/get-history';
+import { listRooms } from './requests/list-rooms';
+import { react } from './requests/react';
 import { hello } from './requests/hello';
 import { joinRoom } from './requests/join-room';
 import { ping } from './requests/ping';
@@ -12,7 +15,7 @@ import { typing } from './requests/typing';
 export const requestTable = [hello, setProfile, createRoom, joinRoom, sendMessage, ping] as const;
 
 /** The extensions' requests, one row each, every one behind its `feature` (/work/shared/extensions.md). */
-export const extensionTable = [getHistory, typing] as const;
+export const extensionTable = [getHistory, typing, deleteMessage, react, listRooms] as const;
 
 /** Every request type a client may send: what the decoder dispatches through. */
 export const allRequests = [...requestTable, ...extensionTable] as const;

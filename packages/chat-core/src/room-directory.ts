@@ -19,8 +19,15 @@ export interface RoomListFrame {
  */
 export interface RoomDirectory {
   get(id: string): RoomRecord | undefined;
-  /** Records a room's metadata; older news (a lower count) never overwrites newer. */
-  upsert(room: RoomRecord): void;
+  /**
+   * Records a room's metadata; older news never overwrites newer. Without
+   * `lastSeq` older means a lower count. With it (the room's seq counter
+   * at that state: a message event's seq, a delete's counter) the room's
+   * changes are totally ordered even once deletes lower the count: every
+   * append adds one to lastSeq and to the count, every delete takes one
+   * from the count, so `2 * lastSeq - messageCount` grows by one per change.
+   */
+  upsert(room: RoomRecord, lastSeq?: number): void;
   /** Upserts every room of a fresh read from the store (start-up, resync). */
   replaceAll(rooms: readonly RoomRecord[]): void;
   /** Forgets a room; false when it was not known. */
@@ -34,8 +41,56 @@ export interface RoomDirectory {
   list(): WireRoom[];
   /** The `room_list` frame of `list()`, serialised once per version. */
   listFrame(): RoomListFrame;
+  /**
+   * The `room_update {rooms, removed}` frame (extensions: rooms) for a
+   * client holding version `since`: the rooms changed or created since (at
+   * most `roomListLimit`, most recently active first) and the ids removed
+   * since, as of the current version; serialised once per `since` and
+   * version. A `since` too old for the change log gets the current list
+   * with `removed: []`.
+   */
+  updateFrame(since: number): RoomListFrame;
   /** Ids of rooms without a message created before `createdBefore` (ms since the epoch). */
   emptyCreatedBefore(createdBefore: number): string[];
+}
+
+/**
+ * Which room changed at which directory version, for `room_update` diffs.
+ * Only each room's latest change matters to "what changed since v", so the
+ * log is compacted to that when it grows; removed rooms' entries are the
+ * only ones that outlive their room, and past a bound the oldest go (a
+ * client older than that gets the whole list instead).
+ */
+function createChangeLog() {
+  let entries: Array<{ readonly version: number; readonly id: string }> = [];
+  /** Versions at or below this are no longer fully described. */
+  let floor = 0;
+  return {
+    record(version: number, id: string, roomCount: number): void {
+      entries.push({ version, id });
+      if (entries.length <= 2 * roomCount + 1024) return;
+      const latest = new Map<string, number>();
+      for (const e of entries) latest.set(e.id, e.version);
+      entries = entries.filter((e) => latest.get(e.id) === e.version);
+      const cap = 2 * roomCount + 512;
+      if (entries.length > cap) {
+        floor = entries[entries.length - cap - 1]!.version;
+        entries = entries.slice(entries.length - cap);
+      }
+    },
+    /** Ids changed after `since`, each once; undefined when `since` is older than the log. */
+    since(since: number): string[] | undefined {
+      if (since < floor) return undefined;
+      let lo = 0;
+      let hi = entries.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (entries[mid]!.version <= since) lo = mid + 1;
+        else hi = mid;
+      }
+      return [...new Set(entries.slice(lo).map((e) => e.id))];
+    },
+  };
 }
 
 /** Where a room sorts: most recent activity first. */
@@ -52,33 +107,50 @@ export function compareRooms(a: RoomRecord, b: RoomRecord): number {
  */
 export function createRoomDirectory(roomListLimit: number): RoomDirectory {
   const rooms = new Map<string, RoomRecord>();
+  /** Per room, the change counter of its newest state seen with a seq counter (see `upsert`). */
+  const changes = new Map<string, number>();
   let version = 0;
   let cachedSorted: RoomRecord[] | undefined;
   let cachedList: WireRoom[] | undefined;
   let cachedFrame: RoomListFrame | undefined;
+  const log = createChangeLog();
+  /** updateFrame's answers for the current version, by `since`. */
+  const cachedUpdates = new Map<number, RoomListFrame>();
 
-  const changed = () => {
+  const changed = (id: string) => {
     version++;
     cachedSorted = undefined;
     cachedList = undefined;
     cachedFrame = undefined;
+    cachedUpdates.clear();
+    log.record(version, id, rooms.size);
   };
 
   const dir: RoomDirectory = {
     get: (id) => rooms.get(id),
-    upsert(room) {
+    upsert(room, lastSeq) {
       const old = rooms.get(room.id);
+      const known = changes.get(room.id);
+      if (lastSeq !== undefined) {
+        const change = 2 * lastSeq - room.messageCount;
+        if (known !== undefined && known >= change) return;
+        changes.set(room.id, change);
+        rooms.set(room.id, room);
+        changed(room.id);
+        return;
+      }
       if (old && old.messageCount > room.messageCount) return;
       if (old && old.messageCount === room.messageCount && old.lastMessageTs === room.lastMessageTs && old.name === room.name) return;
       rooms.set(room.id, room);
-      changed();
+      changed(room.id);
     },
     replaceAll(list) {
       for (const r of list) dir.upsert(r);
     },
     remove(id) {
+      changes.delete(id);
       if (!rooms.delete(id)) return false;
-      changed();
+      changed(id);
       return true;
     },
     get version() {
@@ -101,6 +173,25 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
         cachedFrame = { version, text, bytes: utf8Length(text) };
       }
       return cachedFrame;
+    },
+    updateFrame(since) {
+      let frame = cachedUpdates.get(since);
+      if (frame) return frame;
+      const ids = since >= version ? [] : log.since(since);
+      let update: { rooms: WireRoom[]; removed: string[] };
+      if (ids === undefined) {
+        update = { rooms: dir.list(), removed: [] };
+      } else {
+        const present = ids.flatMap((id) => rooms.get(id) ?? []);
+        update = {
+          rooms: present.sort(compareRooms).slice(0, roomListLimit).map(toWireRoom),
+          removed: ids.filter((id) => !rooms.has(id)),
+        };
+      }
+      const text = JSON.stringify({ type: 'room_update', ...update });
+      frame = { version, text, bytes: utf8Length(text) };
+      cachedUpdates.set(since, frame);
+      return frame;
     },
     emptyCreatedBefore(createdBefore) {
       const ids: string[] = [];

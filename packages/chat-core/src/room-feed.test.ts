@@ -29,6 +29,9 @@ function holdableStore(inner: MemoryStore) {
   let holding = false;
   const store: MessageStore = {
     appendMessage: (m) => inner.appendMessage(m),
+    deleteMessage: (roomId, messageId, authorKey) => inner.deleteMessage(roomId, messageId, authorKey),
+    react: (change) => inner.react(change),
+    reactionCounts: (roomId, messageIds) => inner.reactionCounts(roomId, messageIds),
     async recentMessages(roomId, limit) {
       calls.recentMessages++;
       const rows = await inner.recentMessages(roomId, limit);

@@ -24,6 +24,8 @@ interface RoomState {
   lastSeq: number | null;
   /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
   readonly pending: Map<number, MessageRecord>;
+  /** Seqs above lastSeq known to be deleted (extensions: delete): holes the order steps over. */
+  readonly holes: Set<number>;
   readonly joiners: Set<Joiner>;
   /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
@@ -58,11 +60,23 @@ export interface FeedJoinOptions {
    * newest `historyLimit` instead (see join-snapshot.ts).
    */
   readonly since?: number | undefined;
+  /**
+   * A further read about the history just read (reactions), done while the
+   * join still collects live messages, so nothing falls in between. Its
+   * failure fails the join as the history read's would.
+   */
+  readonly readAlso?: (history: readonly MessageRecord[]) => Promise<void>;
 }
 
 export interface RoomFeed {
   /** A stored message, from this instance or another, in any order, possibly twice. */
   deliver(message: MessageRecord): void;
+  /**
+   * The message at `seq` of `roomId` was deleted: if it was not delivered
+   * yet it never will be, and the order steps over its seq instead of
+   * waiting for it.
+   */
+  deleted(roomId: string, seq: number): void;
   /**
    * Reads the room's history and subscribes `connection`, with no message
    * lost or repeated between the two: `onReady(history)` runs synchronously
@@ -113,6 +127,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         plusTopic: roomPlusTopic(roomId),
         lastSeq: null,
         pending: new Map(),
+        holes: new Set(),
         joiners: new Set(),
         members: new Set(),
         plus: new Set(),
@@ -164,12 +179,21 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
 
   function drain(s: RoomState): void {
     if (s.lastSeq === null) return;
-    for (let next = s.pending.get(s.lastSeq + 1); next; next = s.pending.get(s.lastSeq + 1)) {
-      s.pending.delete(next.seq);
-      s.lastSeq = next.seq;
-      publish(s, next);
+    for (;;) {
+      const seq: number = s.lastSeq + 1;
+      const next = s.pending.get(seq);
+      if (next) {
+        s.pending.delete(seq);
+        s.lastSeq = seq;
+        publish(s, next);
+      } else if (s.holes.delete(seq)) {
+        s.lastSeq = seq;
+      } else {
+        break;
+      }
     }
     for (const seq of s.pending.keys()) if (seq <= s.lastSeq) s.pending.delete(seq);
+    for (const seq of s.holes) if (seq <= s.lastSeq) s.holes.delete(seq);
     if (s.pending.size === 0) {
       s.gapTimer?.();
       s.gapTimer = undefined;
@@ -184,6 +208,24 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         void fill(s);
       });
     }
+  }
+
+  /**
+   * The store's read after lastSeq is the truth about what is left there:
+   * seqs are committed in order (one writer per room at a time), so a seq
+   * below the first row returned that is missing from it was deleted, and
+   * so was a pending message missing from a read that covers its seq
+   * (`complete`: the read was not cut by its limit). Without deletes every
+   * seq is there and this changes nothing.
+   */
+  function skipDeleted(s: RoomState, rows: readonly MessageRecord[], complete: boolean): void {
+    if (s.lastSeq === null) return;
+    const present = new Set(rows.map((m) => m.seq));
+    const covered = complete ? Infinity : (rows.at(-1)?.seq ?? s.lastSeq);
+    for (const seq of s.pending.keys()) if (seq <= covered && !present.has(seq)) s.pending.delete(seq);
+    // Stepped over without a publish, as `holes` are.
+    const first = rows[0];
+    if (first && first.seq - 1 > s.lastSeq) s.lastSeq = first.seq - 1;
   }
 
   /** Reads the room's gap from the store and delivers it; a fill already in flight is shared. Never rejects. */
@@ -217,6 +259,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       const after = s.lastSeq ?? 0;
       const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
       s.gapRetryMs = gapFillMs;
+      if (s.lastSeq === after) skipDeleted(s, rows, rows.length < maxPending);
       for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
     } catch {
       // Back off; the next delivery or resync tries again.
@@ -242,6 +285,14 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       drain(s);
     },
 
+    deleted(roomId, seq) {
+      const s = rooms.get(roomId);
+      if (!s || (s.lastSeq !== null && seq <= s.lastSeq)) return;
+      s.pending.delete(seq);
+      s.holes.add(seq);
+      drain(s);
+    },
+
     async join(connection, roomId, stillWanted, onReady, options = {}) {
       const s = stateOf(roomId);
       const joiner: Joiner = { buffer: [], dropped: false };
@@ -252,6 +303,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         snapshot = since === undefined ? await readRecent(reader, roomId) : await readSince(reader, roomId, since);
         // Behind the joiner: fall back to a plain join (dup-free by construction) if the feed cannot catch up.
         if (snapshot.exact && since !== undefined && !(await catchUp(s, since))) snapshot = await readRecent(reader, roomId);
+        if (options.readAlso) await options.readAlso(snapshot.messages);
       } catch (e) {
         s.joiners.delete(joiner);
         dropIfIdle(s);

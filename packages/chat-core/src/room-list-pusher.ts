@@ -8,6 +8,21 @@ export interface RoomListSource {
   listFrame(): RoomListFrame;
 }
 
+/** A variant that also answers, for any of its versions, what changed since (extensions: rooms). */
+export interface RoomUpdateSource extends RoomListSource {
+  /** The `room_update {rooms, removed}` frame for a client holding version `since`. */
+  updateFrame(since: number): RoomListFrame;
+}
+
+/**
+ * How a client's list is kept current: whole `room_list` frames of
+ * `source`, or with `diffs` (extensions: rooms) `room_update` frames of what
+ * changed since the version it holds.
+ */
+export type RoomListPushes =
+  | { readonly source: RoomListSource; readonly diffs?: false }
+  | { readonly source: RoomUpdateSource; readonly diffs: true };
+
 /** What a client was last sent of the room list. */
 export interface DeliveredList {
   /** The directory version the list was built from. */
@@ -25,10 +40,11 @@ export interface DeliveredList {
 export interface RoomListPusher {
   /**
    * `connection` was just sent a room list (welcome, a `create_room`
-   * answer or a push) of `source` (default the directory's v1 list). The
-   * first call registers it for pushes; pushes follow the latest source.
+   * answer or a push) of `pushes.source` (default the directory's v1
+   * list, whole). The first call registers it for pushes; pushes follow the
+   * latest call's `pushes` (each welcome negotiates again).
    */
-  delivered(connection: Connection, list: DeliveredList, source?: RoomListSource): void;
+  delivered(connection: Connection, list: DeliveredList, pushes?: RoomListPushes): void;
   /** Stops pushing to `connection` (closed). Harmless when not registered. */
   remove(connection: Connection): void;
   /** Starts the phase timer; idempotent. */
@@ -49,7 +65,8 @@ export interface RoomListPusherOptions {
 
 interface Receiver {
   readonly connection: Connection;
-  source: RoomListSource;
+  pushes: RoomListPushes;
+  /** The version of `pushes.source` it holds. */
   version: number;
   /** Earliest time (ms) of its next push, from the byte rate. */
   notBeforeMs: number;
@@ -80,6 +97,7 @@ export function createRoomListPusher({ directory, clock, intervalMs, bytesPerSec
   const receivers = new Map<Connection, { receiver: Receiver; slice: Set<Receiver> }>();
   let nextPhase = 0;
   let stop: Cancel | undefined;
+  const v1: RoomListPushes = { source: directory };
 
   const charge = (r: Receiver, list: DeliveredList, nowMs: number) => {
     r.version = list.version;
@@ -89,24 +107,25 @@ export function createRoomListPusher({ directory, clock, intervalMs, bytesPerSec
   function visit(slice: Set<Receiver>): void {
     const now = clock.now();
     for (const r of slice) {
-      if (r.version === r.source.version || now < r.notBeforeMs) continue;
-      const frame = r.source.listFrame();
+      const { source, diffs } = r.pushes;
+      if (r.version === source.version || now < r.notBeforeMs) continue;
+      const frame = diffs ? source.updateFrame(r.version) : source.listFrame();
       r.connection.send(frame.text);
       charge(r, frame, now);
     }
   }
 
   return {
-    delivered(connection, list, source = directory) {
+    delivered(connection, list, pushes = v1) {
       let entry = receivers.get(connection);
       if (!entry) {
         let slice = slices[0]!;
         for (const s of slices) if (s.size < slice.size) slice = s;
-        entry = { receiver: { connection, source, version: -1, notBeforeMs: 0 }, slice };
+        entry = { receiver: { connection, pushes, version: -1, notBeforeMs: 0 }, slice };
         slice.add(entry.receiver);
         receivers.set(connection, entry);
       }
-      entry.receiver.source = source;
+      entry.receiver.pushes = pushes;
       charge(entry.receiver, list, clock.now());
     },
     remove(connection) {

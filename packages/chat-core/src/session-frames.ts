@@ -21,7 +21,13 @@ export function sendAnswer(s: Session, text: string): void {
 
 /** Answers a request (or a frame that is none: `requestType` null) with an `error` frame. */
 export function sendError(s: Session, error: ChatError, requestType: string | null): void {
-  sendFrame(s, { type: 'error', code: error.code, message: error.message, requestType });
+  sendFrame(s, {
+    type: 'error',
+    code: error.code,
+    message: error.message,
+    requestType,
+    ...(error.clientMsgId === undefined ? {} : { clientMsgId: error.clientMsgId }),
+  });
 }
 
 /** The session as `welcome.self` and `profile_ack.self` show it. */

@@ -1,5 +1,5 @@
 import type { WireMessage, WireMessagePlus, WireRoom } from './protocol/frames';
-import type { MessageRecord, RoomRecord } from './ports/store';
+import type { MessageRecord, ReactionCounts, RoomRecord } from './ports/store';
 
 // Records carry store-only fields (seq, roomId); the wire gets exactly rg-chat-v1's.
 
@@ -31,16 +31,21 @@ export const messageFrame = (m: MessageRecord): string =>
  * `message` and `history`. Key order v1 fields first, so the v1 part of the
  * text is the same; `reactions` (a later part) goes after `seq`.
  */
-export const toWireMessagePlus = (m: MessageRecord): WireMessagePlus => ({
-  id: m.id,
-  ts: m.ts,
-  authorId: m.authorId,
-  name: m.name,
-  avatarId: m.avatarId,
-  type: m.type,
-  text: m.text,
-  seq: m.seq,
-});
+export const toWireMessagePlus = (m: MessageRecord, reactions?: ReactionCounts): WireMessagePlus => {
+  const wire: WireMessagePlus = {
+    id: m.id,
+    ts: m.ts,
+    authorId: m.authorId,
+    name: m.name,
+    avatarId: m.avatarId,
+    type: m.type,
+    text: m.text,
+    seq: m.seq,
+  };
+  // Only for connections with `reactions`, and only when there are some (extensions contract).
+  if (reactions !== undefined && reactions.length > 0) wire.reactions = Object.fromEntries(reactions);
+  return wire;
+};
 
 /** The live `message` frame for Message+ connections: `messageFrame` with `seq`, as JSON.stringify would write it (a test holds it to that). */
 export const messageFramePlus = (m: MessageRecord): string =>

@@ -84,6 +84,44 @@ export const migrations: readonly Migration[] = [
       UPDATE ${s}.rooms r SET last_seq = COALESCE((SELECT max(m.seq) FROM ${s}.messages m WHERE m.room_id = r.id), 0);
     `,
   },
+  {
+    version: 5,
+    name: 'messages.author_key and client_msg_id',
+    // As SQLite's migration 5 (issue #11, acks and delete): the author's
+    // userId, never the raw sessionId, and the idempotency key as a partial
+    // unique index, so v1 sends (no clientMsgId) pay nothing for it. Both
+    // columns are nullable without a default: adding them rewrites nothing.
+    sql: (s) => `
+      ALTER TABLE ${s}.messages ADD COLUMN author_key TEXT NULL;
+      ALTER TABLE ${s}.messages ADD COLUMN client_msg_id TEXT NULL;
+      CREATE UNIQUE INDEX messages_client_msg ON ${s}.messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
+    name: 'messages.deleted',
+    // As SQLite's migration 6 (issue #11, delete): a soft delete, so the seq
+    // stays taken and the idempotency key still answers resends; the text is
+    // blanked and every read skips the row. A constant default: no rewrite.
+    sql: (s) => `ALTER TABLE ${s}.messages ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;`,
+  },
+  {
+    version: 7,
+    name: 'reactions',
+    // As SQLite's migration 7 (issue #11, reactions): one row per person
+    // (their userId), message and emoji; the primary key is "one per
+    // person" and serves a page's counts (message_id = ANY) and a message's
+    // distinct emoji. ts orders a message's emoji by when each was first given.
+    sql: (s) => `
+      CREATE TABLE ${s}.reactions (
+        message_id TEXT NOT NULL REFERENCES ${s}.messages (id),
+        emoji      TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        ts         BIGINT NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_key)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -1,10 +1,23 @@
 import type { Pool, QueryResult, QueryResultRow } from 'pg';
-import { ChatError, createWriteHealth, ErrorCode, roomAfter, silentLog, storedMessage, type AppendResult, type ChatStore, type Log, type NewMessage } from '@rgchat/chat-core';
+import {
+  ChatError,
+  createWriteHealth,
+  ErrorCode,
+  roomAfter,
+  silentLog,
+  storedMessage,
+  type AppendResult,
+  type ChatStore,
+  type Log,
+  type MessageRecord,
+  type NewMessage,
+  type ReactOutcome,
+} from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
 import { createRoomBatcher, type Outcome } from './room-batcher';
-import { appendParams, statementsFor, toMessage, toRoom, type MessageRow, type RoomRow, type Statements } from './statements';
+import { appendParams, statementsFor, toMessage, toRoom, type Int8, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
 
 /** A row of a page read: the room's counter, and a message or (no message in range) NULLs. */
 type PageRow = { last_seq: string } & ({ [K in keyof MessageRow]: MessageRow[K] } | { [K in keyof MessageRow]: null });
@@ -52,6 +65,18 @@ const rolledBack = (e: unknown): boolean => {
   if (typeof severity !== 'string' || typeof code !== 'string' || code.length !== 5) return false;
   return !code.startsWith('08') && !code.startsWith('57P');
 };
+
+/** The unique index that is the acks idempotency key (migration 5). */
+const CLIENT_MSG_INDEX = 'messages_client_msg';
+
+/** A failed outcome whose statement broke the idempotency key: a resend that raced in. */
+const isKeyConflict = (o: Outcome<unknown> | undefined): boolean => {
+  if (o === undefined || o.ok) return false;
+  const { code, constraint } = (o.error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === CLIENT_MSG_INDEX;
+};
+
+const idempotencyKey = (authorKey: string | null | undefined, clientMsgId: string): string => `${authorKey ?? ''}\u0000${clientMsgId}`;
 
 function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStore {
   const sql: Statements = statementsFor(o.schema);
@@ -122,34 +147,111 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     });
   }
 
+  /**
+   * Messages of one room in one statement; when that fails on one message's
+   * data (a duplicate id), one by one, so only the culprit fails.
+   */
+  async function appendOrSplit(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    try {
+      const outcomes = await appendGroup(roomId, batch);
+      log('debug', 'postgres append group committed', { roomId, groupSize: batch.length });
+      return outcomes;
+    } catch (e) {
+      if (!isDataError(e) || batch.length === 1) {
+        log('warn', 'postgres append failed', { roomId, groupSize: batch.length, err: errText(e) });
+        throw e;
+      }
+      // One bad message (a duplicate id) failed the statement and so the
+      // group: write them one by one so only the culprit fails.
+      const outcomes: Outcome<AppendResult>[] = [];
+      for (const m of batch) {
+        try {
+          const [one] = await appendGroup(roomId, [m]);
+          outcomes.push(one!);
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /** The stored originals of the batch's keyed messages (acks), by idempotency key. */
+  async function findOriginals(roomId: string, batch: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+    const keyed = batch.filter((m) => m.clientMsgId !== undefined);
+    if (keyed.length === 0) return new Map();
+    const rows = await query<KeyedMessageRow>(sql.findByClientMsgIds, [
+      roomId,
+      keyed.map((m) => m.authorKey ?? null),
+      keyed.map((m) => m.clientMsgId),
+    ]);
+    return new Map(rows.map((r) => [idempotencyKey(r.author_key, r.client_msg_id), toMessage(r)]));
+  }
+
+  /**
+   * A group holding resends (acks): originals already stored are answered
+   * from the table, a key twice in the group is written once, and the rest
+   * goes through `appendOrSplit`. A key another instance stored between the
+   * lookup and the insert fails its statement on messages_client_msg; the
+   * group is then written one by one and that message answered from the
+   * table too. A duplicate never fails its group-mates.
+   */
+  async function appendDeduplicated(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    const originals = await findOriginals(roomId, batch);
+    const fresh: NewMessage[] = [];
+    const firstOfKey = new Map<string, number>();
+    type Plan = { readonly fresh: number } | { readonly original: MessageRecord } | { readonly sameAs: number };
+    const plans = batch.map((m): Plan => {
+      if (m.clientMsgId === undefined) return { fresh: fresh.push(m) - 1 };
+      const key = idempotencyKey(m.authorKey, m.clientMsgId);
+      const original = originals.get(key);
+      if (original) return { original };
+      const earlier = firstOfKey.get(key);
+      if (earlier !== undefined) return { sameAs: earlier };
+      firstOfKey.set(key, fresh.length);
+      return { fresh: fresh.push(m) - 1 };
+    });
+    let written: Outcome<AppendResult>[] = [];
+    try {
+      if (fresh.length > 0) written = await appendOrSplit(roomId, fresh);
+    } catch (error) {
+      // A group of one is not split: its key conflict comes back as the group's failure.
+      if (fresh.length !== 1 || !isKeyConflict({ ok: false, error })) throw error;
+      written = [{ ok: false, error }];
+    }
+    const raced = fresh.filter((_, i) => isKeyConflict(written[i]));
+    const racedOriginals = raced.length > 0 ? await findOriginals(roomId, raced) : new Map<string, MessageRecord>();
+    let room = [...written].reverse().find((o) => o.ok)?.value.room;
+    if (room === undefined) {
+      const [row] = await query<RoomRow>(sql.getRoom, [roomId]);
+      if (!row) {
+        const error = new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
+        return batch.map(() => ({ ok: false, error }));
+      }
+      room = toRoom(row);
+    }
+    const duplicateOf = (message: MessageRecord): Outcome<AppendResult> => ({ ok: true, value: { message, room: room!, duplicate: true } });
+    const resolved = written.map((o, i): Outcome<AppendResult> => {
+      const m = fresh[i]!;
+      if (!isKeyConflict(o) || m.clientMsgId === undefined) return o;
+      const original = racedOriginals.get(idempotencyKey(m.authorKey, m.clientMsgId));
+      return original ? duplicateOf(original) : o;
+    });
+    return plans.map((p): Outcome<AppendResult> => {
+      if ('original' in p) return duplicateOf(p.original);
+      if ('fresh' in p) return resolved[p.fresh]!;
+      const first = resolved[p.sameAs]!;
+      return first.ok ? duplicateOf(first.value.message) : first;
+    });
+  }
+
   const batcher = createRoomBatcher<NewMessage, AppendResult>({
     keyOf: (m) => m.roomId,
     maxGroupSize: MAX_GROUP_SIZE,
     maxWaitMs: o.statementTimeoutMs,
-    async writeGroup(roomId, batch) {
-      try {
-        const outcomes = await appendGroup(roomId, batch);
-        log('debug', 'postgres append group committed', { roomId, groupSize: batch.length });
-        return outcomes;
-      } catch (e) {
-        if (!isDataError(e) || batch.length === 1) {
-          log('warn', 'postgres append failed', { roomId, groupSize: batch.length, err: errText(e) });
-          throw e;
-        }
-        // One bad message (a duplicate id) failed the statement and so the
-        // group: write them one by one so only the culprit fails.
-        const outcomes: Outcome<AppendResult>[] = [];
-        for (const m of batch) {
-          try {
-            const [one] = await appendGroup(roomId, [m]);
-            outcomes.push(one!);
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-        return outcomes;
-      }
-    },
+    // v1 sends carry no clientMsgId: their groups take one statement, as before acks.
+    writeGroup: (roomId, batch) =>
+      batch.some((m) => m.clientMsgId !== undefined) ? appendDeduplicated(roomId, batch) : appendOrSplit(roomId, batch),
   });
 
   return {
@@ -189,6 +291,56 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       // The extra row is the oldest one for a page going back, the newest for one going forward.
       const messages = hasMore ? (older ? found.slice(1) : found.slice(0, limit)) : found;
       return { messages, hasMore, lastSeq: Number(first.last_seq) };
+    },
+    async deleteMessage(roomId, messageId, authorKey) {
+      type Row = Partial<RoomRow> & { author_key: string | null; deleted_seq: Int8 | null; last_seq: Int8 | null };
+      const [row] = await query<Row>(sql.deleteMessage, [roomId, messageId, authorKey]);
+      if (!row) return { kind: 'not_found' };
+      if (row.deleted_seq === null || row.last_seq === null) return row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
+      return { kind: 'deleted', seq: Number(row.deleted_seq), room: toRoom(row as RoomRow), lastSeq: Number(row.last_seq) };
+    },
+    async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {
+      if (closed) throw new Error('Postgres store is closed');
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const locked = await client.query(sql.lockVisible, [messageId, roomId]);
+        let outcome: ReactOutcome;
+        if (locked.rowCount === 0) {
+          outcome = { kind: 'not_found' };
+        } else {
+          const state = (await client.query<{ distinct_emoji: number; count: number; mine: number }>(sql.reactionState, [messageId, emoji, userKey])).rows[0]!;
+          if (on && state.mine > 0) outcome = { kind: 'unchanged', count: state.count };
+          else if (on && state.count === 0 && state.distinct_emoji >= maxEmoji) outcome = { kind: 'too_many' };
+          else if (on) {
+            await client.query(sql.addReaction, [messageId, emoji, userKey, ts]);
+            outcome = { kind: 'changed', count: state.count + 1 };
+          } else if (state.mine === 0) outcome = { kind: 'unchanged', count: state.count };
+          else {
+            await client.query(sql.removeReaction, [messageId, emoji, userKey]);
+            outcome = { kind: 'changed', count: state.count - 1 };
+          }
+        }
+        await client.query('COMMIT');
+        return outcome;
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      } finally {
+        // Released with the error, the connection is destroyed, which ends the transaction too.
+        client.release(failure);
+      }
+    },
+    async reactionCounts(roomId, messageIds) {
+      const out = new Map<string, Array<readonly [string, number]>>();
+      if (messageIds.length === 0) return out;
+      for (const r of await query<{ message_id: string; emoji: string; n: number }>(sql.reactionCounts, [roomId, messageIds])) {
+        let list = out.get(r.message_id);
+        if (!list) out.set(r.message_id, (list = []));
+        list.push([r.emoji, r.n]);
+      }
+      return out;
     },
     async check() {
       if (closed) throw new Error('Postgres store is closed');

@@ -2,7 +2,7 @@ import { messageRecord, type MessageRecord, type MessageType, type NewMessage, t
 import { quoteIdent } from './postgres-options';
 
 /** BIGINT columns arrive as strings from pg (they may exceed 2^53); ours never do. */
-type Int8 = string;
+export type Int8 = string;
 
 export interface RoomRow {
   id: string;
@@ -22,6 +22,12 @@ export interface MessageRow {
   avatar_id: Int8;
   type: MessageType;
   text: string;
+}
+
+/** A message row with its idempotency key (acks). */
+export interface KeyedMessageRow extends MessageRow {
+  author_key: string | null;
+  client_msg_id: string;
 }
 
 const ROOM_COLUMNS = 'id, name, created_at, message_count, last_message_ts';
@@ -53,12 +59,39 @@ export function statementsFor(schema: string) {
      * Empty rooms past their TTL, except the ids in $2. Under READ COMMITTED
      * a row an append has locked is re-checked once that append commits, so
      * it is skipped (its count moved); an append waiting on a row this
-     * deleted finds no room and inserts nothing.
+     * deleted finds no room and inserts nothing. last_seq = 0: a room whose
+     * messages were all deleted did receive messages, and keeps them (soft
+     * deleted) and itself.
      */
-    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
+    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND last_seq = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
     /** Newest first; the store reverses the (at most `limit`) rows. Both reads scan messages_room_seq. */
-    recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2`,
-    messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+    recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND NOT deleted ORDER BY seq DESC LIMIT $2`,
+    messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 AND NOT deleted ORDER BY seq ASC LIMIT $3`,
+    /**
+     * Soft-deletes message $2 of room $1 if $3 wrote it, and takes one from
+     * the room's count under its row lock (as appends take theirs), in one
+     * statement. One row when the message is visible: `deleted_seq` set
+     * when this call deleted it, null when the author differs (or a
+     * concurrent delete won: under READ COMMITTED the UPDATE re-checks
+     * `NOT deleted` once the other commits). No row: no such message.
+     */
+    deleteMessage: `
+      WITH target AS (
+        SELECT seq, author_key FROM ${s}.messages WHERE id = $2 AND room_id = $1 AND NOT deleted
+      ), gone AS (
+        UPDATE ${s}.messages m SET deleted = true, text = ''
+          FROM target t
+         WHERE m.id = $2 AND m.room_id = $1 AND NOT m.deleted AND t.author_key = $3
+        RETURNING m.seq
+      ), unreacted AS (
+        DELETE FROM ${s}.reactions WHERE message_id = $2 AND EXISTS (SELECT 1 FROM gone)
+      ), uncounted AS (
+        UPDATE ${s}.rooms SET message_count = message_count - 1
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)
+        RETURNING ${ROOM_COLUMNS}, last_seq
+      )
+      SELECT t.author_key, (SELECT seq FROM gone) AS deleted_seq, u.*
+        FROM target t LEFT JOIN uncounted u ON true`,
     /**
      * A history page and the room's counter in ONE statement (one snapshot,
      * one round trip): no row means no room; a row with a NULL id is a room
@@ -79,6 +112,9 @@ export function statementsFor(schema: string) {
      * order. No row back means no such room, and then nothing was inserted
      * either. A statement is atomic, so a failing insert (duplicate id) undoes
      * the bump too: no seq is spent on a message that was not stored.
+     * A resend (acks) is filtered out before this statement (see
+     * postgres-store.ts); one that races in from another instance fails it
+     * on messages_client_msg, and the group is then written one by one.
      * GREATEST(last_seq, message_count): an instance of the release before
      * migration 4 still running during a rolling upgrade bumps only
      * message_count (seq = count), and this keeps both agreeing until it is
@@ -93,15 +129,45 @@ export function statementsFor(schema: string) {
          WHERE id = $1
         RETURNING ${ROOM_COLUMNS}, last_seq
       ), inserted AS (
-        INSERT INTO ${s}.messages (${MESSAGE_COLUMNS})
+        INSERT INTO ${s}.messages (${MESSAGE_COLUMNS}, author_key, client_msg_id)
         SELECT m.id, b.id, b.last_seq - cardinality($2::text[]) + m.ord,
-               m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text
+               m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text, m.author_key, m.client_msg_id
           FROM bumped b,
-               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])
-                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, ord)
+               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[])
+                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, author_key, client_msg_id, ord)
         RETURNING 1
       )
       SELECT ${ROOM_COLUMNS}, last_seq, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+    /**
+     * Reactions (extensions): a change runs in a transaction that first
+     * locks the message row (visible ones only; a delete takes the same
+     * lock), so the distinct-emoji cap and the counts hold against every
+     * instance. Then the state for person $3 and emoji $2 of message $1.
+     */
+    lockVisible: `SELECT 1 FROM ${s}.messages WHERE id = $1 AND room_id = $2 AND NOT deleted FOR UPDATE`,
+    reactionState: `
+      SELECT count(DISTINCT emoji)::int AS distinct_emoji,
+             (count(*) FILTER (WHERE emoji = $2))::int AS count,
+             (count(*) FILTER (WHERE emoji = $2 AND user_key = $3))::int AS mine
+        FROM ${s}.reactions WHERE message_id = $1`,
+    addReaction: `INSERT INTO ${s}.reactions (message_id, emoji, user_key, ts) VALUES ($1, $2, $3, $4)`,
+    removeReaction: `DELETE FROM ${s}.reactions WHERE message_id = $1 AND emoji = $2 AND user_key = $3`,
+    /** A page's counts in one statement: visible messages $2 of room $1; each message's emoji in the order first given. */
+    reactionCounts: `
+      SELECT r.message_id, r.emoji, count(*)::int AS n
+        FROM ${s}.reactions r JOIN ${s}.messages m ON m.id = r.message_id
+       WHERE r.message_id = ANY($2::text[]) AND m.room_id = $1 AND NOT m.deleted
+       GROUP BY r.message_id, r.emoji
+       ORDER BY r.message_id, min(r.ts), r.emoji COLLATE "C"`,
+    /**
+     * The originals of resends (acks): stored messages of room $1 whose
+     * (author_key, client_msg_id) is one of the pairs in $2/$3. Probes the
+     * partial unique index messages_client_msg.
+     */
+    findByClientMsgIds: `
+      SELECT ${MESSAGE_COLUMNS}, author_key, client_msg_id FROM ${s}.messages
+       WHERE room_id = $1 AND client_msg_id IS NOT NULL
+         AND (author_key, client_msg_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
   } as const;
 }
 
@@ -122,5 +188,7 @@ export function appendParams(roomId: string, batch: readonly NewMessage[]): unkn
     batch.map((m) => m.avatarId),
     batch.map((m) => m.type),
     batch.map((m) => m.text),
+    batch.map((m) => m.authorKey ?? null),
+    batch.map((m) => m.clientMsgId ?? null),
   ];
 }

@@ -87,6 +87,49 @@ export const migrations: readonly Migration[] = [
       UPDATE rooms SET last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE messages.room_id = rooms.id), 0);
     `,
   },
+  {
+    version: 5,
+    name: 'messages.author_key and client_msg_id',
+    // Issue #11, acks and delete. author_key is the author's userId (a
+    // one-way hash of the sessionId, or the connection id), never the raw
+    // sessionId: who may delete the message, and half of the idempotency
+    // key. NULL on rows written before: nobody may delete those. The unique
+    // index is the idempotency key itself, partial so messages without a
+    // clientMsgId (every v1 send) pay nothing for it.
+    sql: `
+      ALTER TABLE messages ADD COLUMN author_key TEXT NULL;
+      ALTER TABLE messages ADD COLUMN client_msg_id TEXT NULL;
+      CREATE UNIQUE INDEX messages_client_msg ON messages (room_id, author_key, client_msg_id) WHERE client_msg_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
+    name: 'messages.deleted',
+    // Issue #11, delete. A soft delete: the row stays (its seq stays taken,
+    // and its idempotency key still answers a resend as a duplicate), its
+    // text is blanked, and every read skips it. History reads still walk
+    // messages_room_seq and filter, so a room with few deletions reads as
+    // fast as before.
+    sql: `ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 7,
+    name: 'reactions',
+    // Issue #11, reactions: one row per person (user_key: their userId,
+    // never the raw sessionId), message and emoji, so "one per person" is
+    // the primary key. Keyed by message first: a page's counts are one range
+    // read per message id, and a message's distinct emoji one range read.
+    // ts orders a message's emoji by when each was first given.
+    sql: `
+      CREATE TABLE reactions (
+        message_id TEXT NOT NULL REFERENCES messages (id),
+        emoji      TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

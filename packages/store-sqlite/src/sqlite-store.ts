@@ -11,6 +11,9 @@ import {
   storedMessage,
   type AppendResult,
   type ChatStore,
+  type DeleteOutcome,
+  type ReactionChange,
+  type ReactOutcome,
   type Log,
   type NewMessage,
   type RoomRecord,
@@ -156,8 +159,14 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
       if (row === undefined) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${m.roomId}".`);
       before = { room: toRoom(row), lastSeq: row.last_seq };
     }
+    if (m.clientMsgId !== undefined) {
+      // Inside the batch's transaction, so it also sees a batch-mate with the
+      // same key written just before: the resend is answered, not failed.
+      const original = stmts.findByClientMsgId.get(m.roomId, m.authorKey ?? '', m.clientMsgId);
+      if (original !== undefined) return { message: toMessage(m.roomId, original), room: before.room, duplicate: true };
+    }
     const seq = before.lastSeq + 1;
-    stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text);
+    stmts.insertMessage.run(m.id, m.roomId, seq, m.ts, m.authorId, m.name, m.avatarId, m.type, m.text, m.authorKey ?? null, m.clientMsgId ?? null);
     // Only after the insert succeeded: a failed one leaves its room as it was.
     const message = storedMessage(m, seq);
     const room = roomAfter(before.room, message);
@@ -229,6 +238,33 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     maxBatchSize: MAX_BATCH_SIZE,
   });
 
+  // Synchronous, so it runs between append batches, never inside one.
+  const deleteOne = db.transaction((roomId: string, messageId: string, authorKey: string): DeleteOutcome => {
+    const target = stmts.findVisible.get(messageId, roomId);
+    if (target === undefined) return { kind: 'not_found' };
+    if (target.author_key === null || target.author_key !== authorKey) return { kind: 'forbidden' };
+    stmts.markDeleted.run(messageId);
+    stmts.unreact.run(messageId);
+    const row = stmts.uncount.get(roomId);
+    if (row === undefined) throw new Error(`room "${roomId}" of message "${messageId}" is missing`);
+    return { kind: 'deleted', seq: target.seq, room: toRoom(row), lastSeq: row.last_seq };
+  });
+
+  // One transaction per change: the cap and the counts hold against every other writer.
+  const reactOne = db.transaction(({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }: ReactionChange): ReactOutcome => {
+    if (stmts.findVisible.get(messageId, roomId) === undefined) return { kind: 'not_found' };
+    const state = stmts.reactionState.get({ messageId, emoji, userKey })!;
+    if (on) {
+      if (state.mine > 0) return { kind: 'unchanged', count: state.count };
+      if (state.count === 0 && state.distinct_emoji >= maxEmoji) return { kind: 'too_many' };
+      stmts.addReaction.run(messageId, emoji, userKey, ts);
+      return { kind: 'changed', count: state.count + 1 };
+    }
+    if (state.mine === 0) return { kind: 'unchanged', count: state.count };
+    stmts.removeReaction.run(messageId, emoji, userKey);
+    return { kind: 'changed', count: state.count - 1 };
+  });
+
   /** Runs a synchronous read or write as a promise; rejects after close. */
   const run = async <T>(fn: () => T): Promise<T> => {
     if (closed) throw new Error('SQLite store is closed');
@@ -273,6 +309,18 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
         const hasMore = rows.length > limit;
         const messages = rows.slice(0, limit).map((r) => toMessage(roomId, r));
         return { messages: older ? messages.reverse() : messages, hasMore, lastSeq };
+      }),
+    deleteMessage: (roomId, messageId, authorKey) => run(() => deleteOne.immediate(roomId, messageId, authorKey)),
+    react: (change) => run(() => reactOne.immediate(change)),
+    reactionCounts: (roomId, messageIds) =>
+      run(() => {
+        const out = new Map<string, Array<readonly [string, number]>>();
+        for (const [messageId, emoji, count] of stmts.reactionCounts.all({ roomId, ids: JSON.stringify(messageIds) })) {
+          let list = out.get(messageId);
+          if (!list) out.set(messageId, (list = []));
+          list.push([emoji, count]);
+        }
+        return out;
       }),
     check: () =>
       run(() => {

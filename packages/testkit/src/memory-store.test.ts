@@ -25,6 +25,9 @@ describeStoreContract('memory', async () => {
         recentMessages: live((roomId, limit) => backing.recentMessages(roomId, limit)),
         messagesAfter: live((roomId, afterSeq, limit) => backing.messagesAfter(roomId, afterSeq, limit)),
         messagesPage: live((roomId, query) => backing.messagesPage(roomId, query)),
+        deleteMessage: live((roomId, messageId, authorKey) => backing.deleteMessage(roomId, messageId, authorKey)),
+        react: live((change) => backing.react(change)),
+        reactionCounts: live((roomId, messageIds) => backing.reactionCounts(roomId, messageIds)),
         check: live(() => backing.check()),
         async close() {
           closed = true;

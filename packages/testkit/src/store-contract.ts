@@ -1,4 +1,7 @@
 import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
+import { describeAcksContract } from './store-contract-acks';
+import { describeDeleteContract } from './store-contract-delete';
+import { describeReactionsContract } from './store-contract-reactions';
 
 /**
  * Storage a contract run can open, close and open again (the same data), then
@@ -267,5 +270,15 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
       await expect(store.close()).resolves.toBeUndefined();
       store = await h.open();
     });
+
+    // The extensions (issue #11), each a part of its own file.
+    const reopen = async () => {
+      await store.close();
+      store = await h.open();
+      return store;
+    };
+    describeAcksContract(() => store, reopen);
+    describeDeleteContract(() => store, reopen);
+    describeReactionsContract(() => store, reopen);
   });
 }

@@ -6,6 +6,7 @@ import { stopAllApps } from './app-process';
 import { buildApp } from './build-app';
 import { dropClients } from './chat-client';
 import { describeAbuseEndToEnd } from './e2e-abuse';
+import { describeAcksDeleteReactionsRoomsEndToEnd } from './e2e-acks-delete-reactions-rooms';
 import { describeDurabilityEndToEnd } from './e2e-durability';
 import { describeExtensionsEndToEnd } from './e2e-extensions';
 import { describeHeartbeatEndToEnd } from './e2e-heartbeat';
@@ -58,6 +59,7 @@ export function describeEndToEnd(label: string, env: Readonly<Record<string, str
     describeAbuseEndToEnd(ctx);
     describeRoomListsEndToEnd(ctx);
     describeExtensionsEndToEnd(ctx);
+    describeAcksDeleteReactionsRoomsEndToEnd(ctx);
     describePresenceEndToEnd(ctx);
   });
 }

@@ -31,13 +31,76 @@ export interface MessageRecord {
   readonly text: string;
 }
 
-export type NewMessage = Omit<MessageRecord, 'seq'>;
+/**
+ * A message to store: a record without its seq, plus what the store keeps
+ * beside it but never hands back in a record (issue #11).
+ */
+export interface NewMessage extends Omit<MessageRecord, 'seq'> {
+  /**
+   * The author's `userId` (user-id.ts): who may delete the message, and half
+   * of the idempotency key. A one-way hash or a connection id, never the raw
+   * sessionId. Absent only for records written before the extensions.
+   */
+  readonly authorKey?: string;
+  /**
+   * The client's idempotency key (`acks`): at most one message per (room,
+   * authorKey, clientMsgId), enforced by the store, so a resend is
+   * recognised across reconnects, restarts and instances.
+   */
+  readonly clientMsgId?: string | undefined;
+}
 
 export interface AppendResult {
   readonly message: MessageRecord;
-  /** The room's metadata right after this message. */
+  /** The room's metadata right after this message (for a duplicate: as the store found it). */
   readonly room: RoomRecord;
+  /**
+   * The store already held a message with this (room, authorKey,
+   * clientMsgId): `message` is that original, nothing was written, and
+   * nothing must be broadcast. Absent for a message just stored.
+   */
+  readonly duplicate?: true;
 }
+
+/** What `deleteMessage` did. */
+export type DeleteOutcome =
+  /**
+   * Gone from every read; `room` is the room right after (one message
+   * fewer), `lastSeq` its seq counter, unchanged by the delete.
+   */
+  | { readonly kind: 'deleted'; readonly seq: number; readonly room: RoomRecord; readonly lastSeq: number }
+  /** No visible message with this id in this room (never was, or already deleted). */
+  | { readonly kind: 'not_found' }
+  /** The message exists, but `authorKey` is not its author's (or it predates author keys). */
+  | { readonly kind: 'forbidden' };
+
+/** One person's reaction turned on or off (extensions: reactions). */
+export interface ReactionChange {
+  readonly roomId: string;
+  readonly messageId: string;
+  /** One RGI emoji, already validated by core. */
+  readonly emoji: string;
+  /** The person: their `userId`, never the raw sessionId. */
+  readonly userKey: string;
+  readonly on: boolean;
+  /** When (ms since the epoch): emoji are listed in the order they were first given. */
+  readonly ts: number;
+  /** Distinct emoji a message may hold; a new one beyond is refused (`too_many`). */
+  readonly maxEmoji: number;
+}
+
+/** What `react` did; `count` is that emoji's total on the message afterwards. */
+export type ReactOutcome =
+  | { readonly kind: 'changed'; readonly count: number }
+  /** Already so (on twice, or off without a reaction): nothing written. */
+  | { readonly kind: 'unchanged'; readonly count: number }
+  /** No visible message with this id in this room. */
+  | { readonly kind: 'not_found' }
+  /** The message already holds `maxEmoji` other distinct emoji. */
+  | { readonly kind: 'too_many' };
+
+/** A message's reactions: [emoji, count] pairs, counts above 0, in the order each emoji was first given. */
+export type ReactionCounts = ReadonlyArray<readonly [emoji: string, count: number]>;
 
 /** Rooms: create once, read many. */
 export interface RoomStore {
@@ -61,13 +124,38 @@ export interface MessageStore {
   /**
    * Stores the message and bumps the room's count, seq counter and last
    * activity in one transaction, assigning `seq`. Resolves only once durable. Rejects with a
-   * `ChatError('ROOM_NOT_FOUND')` when the room does not exist.
+   * `ChatError('ROOM_NOT_FOUND')` when the room does not exist. A message
+   * whose (roomId, authorKey, clientMsgId) is already stored, also by a
+   * concurrent call or another instance, resolves with the original and
+   * `duplicate: true`, writing nothing; a duplicate never fails the other
+   * messages of a group commit.
    */
   appendMessage(message: NewMessage): Promise<AppendResult>;
   /** The newest `limit` messages of the room, oldest first. */
   recentMessages(roomId: string, limit: number): Promise<MessageRecord[]>;
   /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Deletes the room's message `messageId` if `authorKey` wrote it (the
+   * `NewMessage.authorKey` it was stored with): from then on no read returns
+   * it, and the room's `messageCount` is one lower in the same transaction,
+   * while its seq counter stays, so the seq is never assigned again. Its
+   * reactions go with it; its idempotency key stays (a resend is still a
+   * duplicate). Atomic against concurrent deletes: one of them deletes.
+   */
+  deleteMessage(roomId: string, messageId: string, authorKey: string): Promise<DeleteOutcome>;
+  /**
+   * Turns one person's reaction on a visible message on or off: at most one
+   * per (message, emoji, userKey), at most `maxEmoji` distinct emoji per
+   * message. Atomic per message: concurrent changes never exceed the cap
+   * nor lose a count.
+   */
+  react(change: ReactionChange): Promise<ReactOutcome>;
+  /**
+   * The reactions of the room's messages `messageIds` (a page: one query,
+   * not one per message); messages without any are absent from the map.
+   */
+  reactionCounts(roomId: string, messageIds: readonly string[]): Promise<ReadonlyMap<string, ReactionCounts>>;
 }
 
 /** One page of a room's history (`HistoryStore.messagesPage`); at most one cursor, core checks that. */

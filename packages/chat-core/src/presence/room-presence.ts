@@ -2,17 +2,21 @@ import type { Member, Presence } from '../ports/presence';
 import type { RoomRecord } from '../ports/store';
 import type { WireRoom } from '../protocol/frames';
 import type { RoomDirectory } from '../room-directory';
-import type { RoomListSource } from '../room-list-pusher';
+import type { RoomListPushes } from '../room-list-pusher';
 import type { Session } from '../session';
 import type { TypingRelay } from '../typing/typing-relay';
 import { toWireRoom } from '../wire';
 import { toWireRoomOnline, type OnlineRoomList } from './online-room-list';
 import type { PresenceFrames } from './presence-frames';
 
-/** The room list a connection gets: v1's, or with `online` once it negotiated `presence`. */
+/**
+ * The room list a connection gets: v1's, or with `online` once it
+ * negotiated `presence`; kept current by whole lists, or by `room_update`
+ * diffs once it negotiated `rooms`.
+ */
 export interface RoomListView {
-  /** What the room-list pusher keeps it current with. */
-  readonly source: RoomListSource;
+  /** What the room-list pusher keeps it current with; `pushes.source.listFrame()` is its whole list now. */
+  readonly pushes: RoomListPushes;
   list(): WireRoom[];
   /** One room as this connection's lists show it. */
   wire(room: RoomRecord): WireRoom;
@@ -57,9 +61,10 @@ export function createRoomPresence({ presence, frames, typing, directory, online
     else typing.unwatch(s.connection, s.id, roomId);
   }
 
-  const v1: RoomListView = { source: directory, list: () => directory.list(), wire: toWireRoom };
+  const v1: RoomListView = { pushes: { source: directory }, list: () => directory.list(), wire: toWireRoom };
+  const v1Diffs: RoomListView = { ...v1, pushes: { source: directory, diffs: true } };
   const withOnline: RoomListView = {
-    source: onlineRooms,
+    pushes: { source: onlineRooms },
     list: () => onlineRooms.list(),
     wire: (room) => toWireRoomOnline(room, presence.count(room.id)),
   };
@@ -84,7 +89,11 @@ export function createRoomPresence({ presence, frames, typing, directory, online
     sentMessage(s, roomId) {
       typing.stop(s.id, s.profile.name, roomId);
     },
-    listFor: (s) => (s.features.has('presence') ? withOnline : v1),
+    listFor(s) {
+      const diffs = s.features.has('rooms');
+      if (diffs) return v1Diffs;
+      return s.features.has('presence') ? withOnline : v1;
+    },
     online: (roomId) => presence.count(roomId),
   };
 }

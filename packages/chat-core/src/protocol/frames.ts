@@ -43,6 +43,8 @@ export interface WireMessage {
 export interface WireMessagePlus extends WireMessage {
   /** The message's position in its room: 1 for the first ever stored there, never reused. */
   seq: number;
+  /** Feature `reactions`, only when non-empty: each emoji's count. */
+  reactions?: Record<string, number>;
 }
 
 export type ServerFrame =
@@ -60,9 +62,12 @@ export type ServerFrame =
   | { type: 'message'; roomId: string; message: WireMessage }
   | { type: 'profile_ack'; self: WireSelf }
   | { type: 'pong'; ts: number | string }
+  | { type: 'error'; code: string; message: string; requestType: string | null; clientMsgId?: string }
+  // Extension frames (/work/shared/extensions.md), only to connections that negotiated their feature.
   | { type: 'history'; roomId: string; messages: WireMessagePlus[]; hasMore: boolean }
-  | { type: 'error'; code: string; message: string; requestType: string | null }
   /** `presence` only: the room's net member change since its previous frame (built once per room by presence-frames.ts). */
   | { type: 'presence'; roomId: string; joined: Member[]; left: string[]; updated: Member[] }
   /** `typing` only: another member started or stopped typing (built once per event by typing-relay.ts). */
-  | { type: 'typing'; roomId: string; clientId: string; name: string; active: boolean };
+  | { type: 'typing'; roomId: string; clientId: string; name: string; active: boolean }
+  | { type: 'ack'; roomId: string; clientMsgId: string; id: string; seq: number; ts: number; duplicate?: true }
+  | { type: 'room_update'; rooms: WireRoom[]; removed: string[] };

@@ -63,14 +63,19 @@ export const createRoom: RequestSpec<CreateRoomRequest> = {
     if (s.closed) return;
     // With presence negotiated the list carries `online`.
     const lists = ctx.presence.listFor(s);
-    const frame = lists.source.listFrame();
+    if (s.features.has('rooms')) {
+      // Extensions: the answer is that room as a change; the pushes keep their own version.
+      sendAnswer(s, JSON.stringify({ type: 'room_update', rooms: [lists.wire(room)], removed: [] }));
+      return;
+    }
+    const frame = lists.pushes.source.listFrame();
     if (lists.list().some((w) => w.id === room.id)) {
       sendAnswer(s, frame.text);
-      ctx.roomLists.delivered(s.connection, frame, lists.source);
+      ctx.roomLists.delivered(s.connection, frame, lists.pushes);
       return;
     }
     const text = JSON.stringify({ type: 'room_list', rooms: [...lists.list(), lists.wire(room)] });
     sendAnswer(s, text);
-    ctx.roomLists.delivered(s.connection, { version: frame.version, bytes: utf8Length(text) }, lists.source);
+    ctx.roomLists.delivered(s.connection, { version: frame.version, bytes: utf8Length(text) }, lists.pushes);
   },
 };

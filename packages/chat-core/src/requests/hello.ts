@@ -37,9 +37,10 @@ export interface HelloRequest {
  */
 function welcome(ctx: RequestContext, s: Session, r: HelloRequest, activeRoomId: string | undefined): void {
   if (s.closed) return;
-  // With presence negotiated the list carries `online` (and its pushes follow that list).
+  // With presence negotiated the list carries `online`; with `rooms`, later pushes are
+  // room_update diffs from this version on (each welcome negotiates again).
   const lists = ctx.presence.listFor(s);
-  ctx.roomLists.delivered(s.connection, lists.source.listFrame(), lists.source);
+  ctx.roomLists.delivered(s.connection, lists.pushes.source.listFrame(), lists.pushes);
   sendFrame(s, {
     type: 'welcome',
     protocol: PROTOCOL,
@@ -112,6 +113,8 @@ export const hello: RequestSpec<HelloRequest> = {
     if (s.roomId !== undefined) ctx.feed.setVariant(s.connection, s.roomId, wantsPlus(s.features));
     // Its profile and userId as a member, and which presence and typing frames it watches.
     ctx.presence.changed(s);
+    // Which deletion and reaction events it receives in its room.
+    ctx.events.renegotiate(s.connection, s.roomId, s.features);
     s.greeted = true;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
     return resume(ctx, s, r, r.resumeRoomId);
