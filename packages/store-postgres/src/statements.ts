@@ -96,13 +96,14 @@ export function statementsFor(schema: string) {
      * A history page and the room's counter in ONE statement (one snapshot,
      * one round trip): no row means no room; a row with a NULL id is a room
      * without messages in that range. The lateral read is a range scan of
-     * messages_room_seq; the store puts its at most $3 rows in order.
+     * messages_room_seq that skips deleted rows (extensions: delete), as the
+     * other history reads do; the store puts its at most $3 rows in order.
      */
     pageBefore: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
-                   SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq < $2 ORDER BY seq DESC LIMIT $3
+                   SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq < $2 AND NOT deleted ORDER BY seq DESC LIMIT $3
                  ) m ON true WHERE r.id = $1`,
     pageAfter: `SELECT r.last_seq, m.* FROM ${s}.rooms r LEFT JOIN LATERAL (
-                  SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq > $2 ORDER BY seq ASC LIMIT $3
+                  SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq > $2 AND NOT deleted ORDER BY seq ASC LIMIT $3
                 ) m ON true WHERE r.id = $1`,
     /**
      * Appends n messages to ONE room in one statement, so one round trip and

@@ -26,10 +26,11 @@ const HISTORY_COLUMNS = 'id, seq, ts, author_id, name, avatar_id, type, text';
 /** The history reads; both are range scans of messages_room_seq (a test checks the plan). */
 export const historySql = {
   /** Newest first; the store reverses the (at most `limit`) rows. */
+  // Deleted rows (extensions: delete) are skipped as the scan meets them: few per room, so no index of their own.
   recentMessages: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT ?`,
   messagesAfter: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? AND deleted = 0 ORDER BY seq ASC LIMIT ?`,
   /** A history page before a seq (or of the newest, with MAX_SAFE_INTEGER), newest first; the store reverses it. */
-  pageBefore: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  pageBefore: `SELECT ${HISTORY_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?`,
 } as const;
 
 /**

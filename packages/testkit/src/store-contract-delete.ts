@@ -93,6 +93,46 @@ export function describeDeleteContract(current: () => ChatStore, reopen: () => P
       expect(await store.getRoom('k')).toBeDefined();
     });
 
+    // Issue #11: history pages (get_history, HTTP, recovery) over rooms with deleted messages.
+    test('messagesPage skips deleted messages: each page holds `limit` visible ones, hasMore counts only visible ones, lastSeq stays', async () => {
+      const store = current();
+      const all = await roomWith(store, 'h', Array.from({ length: 12 }, (_, i) => `h${i + 1}`));
+      // Deleted: the oldest, two in the middle, the two newest. Visible: 4..10 except 7.
+      for (const seq of [1, 2, 3, 7, 11, 12]) expect((await store.deleteMessage('h', all[seq - 1]!.id, 'usr_alice')).kind).toBe('deleted');
+      const seqs = (page: { messages: readonly { seq: number }[] } | undefined) => page?.messages.map((m) => m.seq);
+      const page = (q: { before?: number; after?: number; limit: number }) => store.messagesPage('h', q);
+
+      // No cursor: deleted rows beyond the page (newer or older) neither fill it nor make hasMore true.
+      expect(await page({ limit: 6 })).toMatchObject({ hasMore: false, lastSeq: 12 });
+      expect(seqs(await page({ limit: 6 }))).toEqual([4, 5, 6, 8, 9, 10]);
+      expect(seqs(await page({ limit: 5 }))).toEqual([5, 6, 8, 9, 10]);
+      expect(await page({ limit: 5 })).toMatchObject({ hasMore: true });
+      expect(seqs(await page({ limit: 1 }))).toEqual([10]);
+      // before: a deleted cursor works as any seq.
+      expect(seqs(await page({ before: 7, limit: 2 }))).toEqual([5, 6]);
+      expect(await page({ before: 7, limit: 2 })).toMatchObject({ hasMore: true });
+      expect(seqs(await page({ before: 7, limit: 3 }))).toEqual([4, 5, 6]);
+      expect(await page({ before: 7, limit: 3 })).toMatchObject({ hasMore: false });
+      expect(await page({ before: 4, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 12 });
+      // after: the deleted tail is not "more".
+      expect(seqs(await page({ after: 0, limit: 3 }))).toEqual([4, 5, 6]);
+      expect(await page({ after: 0, limit: 3 })).toMatchObject({ hasMore: true });
+      expect(seqs(await page({ after: 6, limit: 3 }))).toEqual([8, 9, 10]);
+      expect(await page({ after: 6, limit: 3 })).toMatchObject({ hasMore: false });
+      expect(seqs(await page({ after: 5, limit: 2 }))).toEqual([6, 8]);
+      expect(await page({ after: 5, limit: 2 })).toMatchObject({ hasMore: true });
+      // Past every visible message, yet within the counter: nothing missed (recovery tells it from a replaced database by lastSeq).
+      expect(await page({ after: 10, limit: 5 })).toEqual({ messages: [], hasMore: false, lastSeq: 12 });
+      expect(await page({ after: 12, limit: 5 })).toEqual({ messages: [], hasMore: false, lastSeq: 12 });
+      // The visible ones are the very records the other reads return.
+      expect((await page({ limit: 6 }))!.messages).toEqual(await store.recentMessages('h', 6));
+      // A room whose every message was deleted: an empty page at its counter.
+      const [only] = await roomWith(store, 'h0', ['gone']);
+      await store.deleteMessage('h0', only!.id, 'usr_alice');
+      expect(await store.messagesPage('h0', { limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 1 });
+      expect(await store.messagesPage('h0', { after: 0, limit: 10 })).toEqual({ messages: [], hasMore: false, lastSeq: 1 });
+    });
+
     test('a deletion survives a reopen, and the seq is still not reused', async () => {
       let store = current();
       const [, m2] = await roomWith(store, 'r', ['one', 'two']);
