@@ -207,7 +207,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       return { ...page, rooms: page.rooms.map((r) => ({ ...r, online: presence.count(r.id) })) };
     },
 
-    history: (roomId, query) => readHistory(store, guard, roomId, query),
+    // HTTP: Message+ with `reactions` when non-empty, for every client (nothing to negotiate there).
+    history: (roomId, query) => readHistory(store, guard, roomId, query, true),
 
     check: () => guard('check', () => store.check()),
 

@@ -1,5 +1,5 @@
 import { ChatError, ErrorCode } from './error-codes';
-import type { HistoryStore, PageQuery } from './ports/store';
+import type { HistoryStore, MessageStore, PageQuery } from './ports/store';
 import type { WireMessagePlus } from './protocol/frames';
 import { parseQueryParams } from './protocol/query-params';
 import type { StoreGuard } from './store-guard';
@@ -74,9 +74,21 @@ export function parseHistoryParams(search: string): PageQuery | undefined {
  * One page of `roomId`'s history, read through the guard (STORE_UNAVAILABLE
  * on failure or timeout); ROOM_NOT_FOUND when the store has no such room.
  * Nothing about membership: the contract lets anyone read any room's history.
+ * `withReactions`: messages carry `reactions` when they have some (HTTP
+ * always, `get_history` where `reactions` was negotiated); deleted messages
+ * are never in a page (the store skips them).
  */
-export async function readHistory(store: HistoryStore, guard: StoreGuard, roomId: string, query: PageQuery): Promise<HistoryAnswer> {
+export async function readHistory(
+  store: HistoryStore & Pick<MessageStore, 'reactionCounts'>,
+  guard: StoreGuard,
+  roomId: string,
+  query: PageQuery,
+  withReactions: boolean,
+): Promise<HistoryAnswer> {
   const page = await guard('messagesPage', () => store.messagesPage(roomId, query));
   if (!page) throw new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
-  return { roomId, messages: page.messages.map((m) => toWireMessagePlus(m)), hasMore: page.hasMore };
+  const ids = page.messages.map((m) => m.id);
+  // One read for the whole page (never one per message), only when they are shown.
+  const reactions = withReactions && ids.length > 0 ? await guard('reactionCounts', () => store.reactionCounts(roomId, ids)) : undefined;
+  return { roomId, messages: page.messages.map((m) => toWireMessagePlus(m, reactions?.get(m.id))), hasMore: page.hasMore };
 }

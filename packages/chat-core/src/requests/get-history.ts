@@ -26,7 +26,7 @@ export const getHistory: RequestSpec<GetHistoryRequest> = {
     return { type: 'get_history', roomId, query: historyQuery(own(o, 'before'), own(o, 'after'), own(o, 'limit')) };
   },
   async handle(ctx, s, r) {
-    const page = await readHistory(ctx.store, ctx.guard, r.roomId, r.query);
+    const page = await readHistory(ctx.store, ctx.guard, r.roomId, r.query, s.features.has('reactions'));
     sendFrame(s, { type: 'history', roomId: page.roomId, messages: page.messages, hasMore: page.hasMore });
   },
 };

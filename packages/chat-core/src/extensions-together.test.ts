@@ -1,0 +1,113 @@
+import { createFakeClock, createFakeConnection, createMemoryStore, type FakeConnection } from '@rgchat/testkit';
+import { createChatServer, type ChatServerOptions } from './chat-server';
+import { createTransportEdge } from './edge/transport-edge';
+import type { Ids } from './ports/ids';
+
+// The two halves of issue #11 (history and recovery; acks, delete, reactions,
+// rooms) and issue #12 (presence, typing) were built apart: these are the
+// places where one feature's output is another's input.
+
+const flush = async (rounds = 5) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+function counterIds(): Ids {
+  let c = 0;
+  let m = 0;
+  return { connectionId: () => `conn_${++c}`, messageId: () => `msg_${++m}`, randomInt: (n) => 42 % n };
+}
+
+interface Client {
+  readonly c: FakeConnection;
+  readonly id: string;
+  send(frame: unknown): void;
+  closed(): void;
+}
+
+/** Who wrote the messages of `setup` (as stored: may delete them). */
+const ANN = 'usr_ann';
+
+/** Room `lobby` with `messages` messages by ANN (ids old_<seq>), rooms `den` and `attic`, and clients. */
+async function setup(messages = 0, options: ChatServerOptions = {}) {
+  const store = createMemoryStore();
+  await store.createRoom({ id: 'lobby', name: 'Lobby', createdAt: 3 });
+  await store.createRoom({ id: 'den', name: 'Den', createdAt: 2 });
+  await store.createRoom({ id: 'attic', name: 'Attic', createdAt: 1 });
+  for (let i = 1; i <= messages; i++) {
+    await store.appendMessage({ roomId: 'lobby', id: `old_${i}`, ts: 1000 + i, authorId: 'conn_0', name: 'ann', avatarId: 2, type: 'message', text: `m${i}`, authorKey: ANN });
+  }
+  const clock = createFakeClock();
+  // Fake connections never answer pings: a heartbeat longer than any test keeps them.
+  const limits = { rateLimitBurst: 1000, heartbeatMs: 3_600_000, ...options.limits };
+  const chat = createChatServer({ store, clock, ids: counterIds() }, { ...options, limits });
+  await chat.start();
+  const connect = async (hello: Record<string, unknown> = {}, roomId?: string): Promise<Client> => {
+    const c = createFakeConnection();
+    const events = chat.open(c);
+    const send = (frame: unknown) => events.message(JSON.stringify(frame), false);
+    send({ type: 'hello', profile: { name: 'x', avatarId: 1 }, ...hello });
+    if (roomId) send({ type: 'join_room', roomId });
+    await flush();
+    return { c, id: String(c.framesOf('welcome')[0]?.['self']?.clientId), send, closed: () => events.closed(1000, '') };
+  };
+  const react = (client: Client, messageId: string, emoji: string) => client.send({ type: 'react', roomId: 'lobby', messageId, emoji, on: true });
+  return { chat, store, clock, connect, react };
+}
+
+describe('history and recovery beside delete and reactions', () => {
+  test('get_history: deleted messages are absent, hasMore counts visible ones, reactions only where negotiated', async () => {
+    const { store, connect, react } = await setup(6);
+    const reactor = await connect({ sessionId: 's-r', features: ['reactions'] }, 'lobby');
+    react(reactor, 'old_5', '👍');
+    react(reactor, 'old_5', '🎉');
+    await flush();
+    for (const id of ['old_1', 'old_2', 'old_6']) expect((await store.deleteMessage('lobby', id, ANN)).kind).toBe('deleted');
+
+    const both = await connect({ features: ['history', 'reactions'] });
+    both.send({ type: 'get_history', roomId: 'lobby', limit: 3 });
+    await flush();
+    const page = both.c.framesOf('history')[0]!;
+    expect(page['messages'].map((m: { seq: number }) => m.seq)).toEqual([3, 4, 5]);
+    expect(page['hasMore']).toBe(false);
+    expect(page['messages'][2]).toMatchObject({ seq: 5, reactions: { '👍': 1, '🎉': 1 } });
+    expect(page['messages'][0]).not.toHaveProperty('reactions');
+
+    const historyOnly = await connect({ features: ['history'] });
+    historyOnly.send({ type: 'get_history', roomId: 'lobby', after: 0, limit: 2 });
+    await flush();
+    const plain = historyOnly.c.framesOf('history')[0]!;
+    expect(plain).toMatchObject({ hasMore: true, messages: [{ seq: 3 }, { seq: 4 }] });
+    historyOnly.send({ type: 'get_history', roomId: 'lobby', after: 4 });
+    await flush();
+    expect(historyOnly.c.framesOf('history')[1]!['messages']).toEqual([expect.objectContaining({ seq: 5 })]);
+    expect(historyOnly.c.sent.some((f) => f.includes('reactions'))).toBe(false);
+  });
+
+  test('GET /api/rooms/{id}/messages: seq and, when non-empty, reactions for every client; deleted messages absent', async () => {
+    const { chat, store, connect, react } = await setup(4);
+    const reactor = await connect({ features: ['reactions'] }, 'lobby');
+    react(reactor, 'old_2', '🔥');
+    await flush();
+    expect((await store.deleteMessage('lobby', 'old_3', ANN)).kind).toBe('deleted');
+    const answer = await createTransportEdge(chat).http('GET', '/api/rooms/lobby/messages?limit=2');
+    const body = JSON.parse(answer.body) as { messages: Array<Record<string, unknown>>; hasMore: boolean };
+    expect(body.messages.map((m) => m['seq'])).toEqual([2, 4]);
+    expect(body.hasMore).toBe(true);
+    expect(body.messages[0]).toMatchObject({ id: 'old_2', reactions: { '🔥': 1 } });
+    expect(Object.keys(body.messages[1]!)).toEqual(['id', 'ts', 'authorId', 'name', 'avatarId', 'type', 'text', 'seq']);
+  });
+
+  test('a recovering join carries the reactions of the messages it returns', async () => {
+    const { connect, react } = await setup(5);
+    const reactor = await connect({ features: ['reactions'] }, 'lobby');
+    react(reactor, 'old_4', '👍');
+    react(reactor, 'old_1', '👍');
+    await flush();
+    const back = await connect({ features: ['recovery', 'reactions'] });
+    back.send({ type: 'join_room', roomId: 'lobby', since: 3 });
+    await flush();
+    const joined = back.c.framesOf('joined_room')[0]!;
+    expect(joined).toMatchObject({ recovered: true, messages: [{ seq: 4, reactions: { '👍': 1 } }, { seq: 5 }] });
+    expect(joined['messages'][1]).not.toHaveProperty('reactions');
+  });
+});
