@@ -19,14 +19,22 @@ function counterIds(): Ids {
 
 const HISTORY_LIMIT = 5;
 
-/** A store whose room `lobby` holds `count` messages, seq 1..count. */
+/** Who wrote the messages of `storeWith` (as stored: may delete them). */
+const ANN = 'usr_ann';
+
+/** A store whose room `lobby` holds `count` messages, seq 1..count, ids `old_<seq>`. */
 async function storeWith(count: number): Promise<MemoryStore> {
   const store = createMemoryStore();
   await store.createRoom({ id: 'lobby', name: 'Lobby', createdAt: 1 });
   for (let i = 1; i <= count; i++) {
-    await store.appendMessage({ roomId: 'lobby', id: `old_${i}`, ts: i, authorId: 'conn_0', name: 'ann', avatarId: 2, type: 'message', text: `m${i}` });
+    await store.appendMessage({ roomId: 'lobby', id: `old_${i}`, ts: i, authorId: 'conn_0', name: 'ann', avatarId: 2, type: 'message', text: `m${i}`, authorKey: ANN });
   }
   return store;
+}
+
+/** Deletes messages of `store` by id, as their author would (extensions: delete); their seqs become holes. */
+async function deleteAll(store: Pick<ChatStore, 'deleteMessage'>, ids: readonly string[]): Promise<void> {
+  for (const id of ids) expect((await store.deleteMessage('lobby', id, ANN)).kind).toBe('deleted');
 }
 
 describe('recovery: since on join_room and hello', () => {
@@ -129,6 +137,45 @@ describe('recovery: since on join_room and hello', () => {
     await flush();
     expect(a.c.framesOf('message').map((f) => f['message'].seq)).toEqual([4, 5]);
   });
+
+  // Issue #11, recovery beside delete: deleted seqs are holes, simply absent from what a joiner gets.
+  test('recovering across deleted seqs: exactly the visible messages after since, then live ones at once (no gap wait), nothing twice', async () => {
+    const { store, connect, joined } = await setup(6);
+    const talker = connect();
+    await joined(talker, {});
+    // Deleted in the middle and at the tail, with this instance's feed already past them.
+    await deleteAll(store, ['old_4', 'old_6']);
+    const a = connect({ features: ['recovery'] });
+    const frame = await joined(a, { since: 3 });
+    expect(frame).toMatchObject({ type: 'joined_room', recovered: true });
+    expect(seqs(frame)).toEqual([5]);
+    // The fake clock never moves: a live message that waited for a gap fill would not arrive.
+    talker.send({ type: 'send_message', roomId: 'lobby', message: { type: 'message', text: 'x' } });
+    await flush();
+    expect(a.c.framesOf('message').map((f) => f['message'].seq)).toEqual([7]);
+    // Since a deleted seq, or the deleted tail: still exact.
+    expect(seqs(await joined(a, { since: 4 }))).toEqual([5, 7]);
+    expect(await joined(a, { since: 6 })).toMatchObject({ recovered: true });
+    expect(seqs(await joined(a, { since: 6 }))).toEqual([7]);
+    // Beyond every seq ever assigned (deleted ones count as assigned): a replaced database.
+    expect(await joined(a, { since: 8 })).toMatchObject({ recovered: false });
+    expect(a.c.framesOf('message').map((f) => f['message'].seq)).toEqual([7]);
+  });
+
+  test('recovering into a room nobody here is in, whose newest messages were deleted: live messages follow at once', async () => {
+    const { store, connect, joined } = await setup(6);
+    await deleteAll(store, ['old_5', 'old_6']);
+    const a = connect({ features: ['recovery'] });
+    const frame = await joined(a, { since: 3 });
+    expect(frame).toMatchObject({ recovered: true });
+    expect(seqs(frame)).toEqual([4]);
+    const talker = connect();
+    await joined(talker, {});
+    talker.send({ type: 'send_message', roomId: 'lobby', message: { type: 'message', text: 'x' } });
+    await flush();
+    expect(a.c.framesOf('message').map((f) => f['message'].seq)).toEqual([7]);
+    expect(talker.c.framesOf('message').map((f) => f['message'].text)).toEqual(['x']);
+  });
 });
 
 /**
@@ -165,7 +212,8 @@ describe('recovery in the room feed (interleaved appends)', () => {
     /** Stores a message as any instance would, returning the record (delivered only when the test says). */
     const append = async () => {
       n++;
-      return (await inner.appendMessage({ roomId: 'lobby', id: `new_${n}`, ts: n, authorId: 'b', name: 'bob', avatarId: 0, type: 'message', text: `t${n}` })).message;
+      const m = { roomId: 'lobby', id: `new_${n}`, ts: n, authorId: 'b', name: 'bob', avatarId: 0, type: 'message' as const, text: `t${n}`, authorKey: ANN };
+      return (await inner.appendMessage(m)).message;
     };
     const join = (since: number | undefined) => {
       const c = createFakeConnection();
@@ -173,7 +221,7 @@ describe('recovery in the room feed (interleaved appends)', () => {
       const joined = feed.join(c, 'lobby', () => true, (history, recovered) => (snapshot = { seqs: history.map((m) => m.seq), recovered }), { plus: true, since });
       return { c, joined, snapshot: () => snapshot, live: () => c.frames().map((f) => f['message'].seq as number) };
     };
-    return { feed, append, join, holdReads: () => void (holding = true), release: () => ((holding = false), held.splice(0).forEach((r) => r())), clock };
+    return { feed, append, join, inner, holdReads: () => void (holding = true), release: () => ((holding = false), held.splice(0).forEach((r) => r())), clock };
   }
 
   test('messages stored and delivered while the recovery read is in flight: no gap, no duplicate', async () => {
@@ -229,5 +277,48 @@ describe('recovery in the room feed (interleaved appends)', () => {
     t.feed.deliver(await t.append());
     expect(rejoiner.live()).toEqual([9]);
     expect(member.live()).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  test("this instance's feed behind since, and the seqs up to since deleted meanwhile: recovered at once, no gap wait, nothing twice", async () => {
+    const t = await feedSetup(4);
+    const member = t.join(undefined);
+    await member.joined;
+    // Another instance stores 5..7 and deletes 6 and 7; this instance's bus has told it nothing yet.
+    const late: MessageRecord[] = [];
+    for (let i = 0; i < 3; i++) late.push(await t.append());
+    await deleteAll(t.inner, ['new_6', 'new_7']);
+    // The client saw up to 7 over there (before the deletions).
+    const rejoiner = t.join(7);
+    await flush();
+    expect(await rejoiner.joined).toBe(true);
+    // Caught up from the store: 6 and 7 are holes, not messages to wait for, so the join stays exact.
+    expect(rejoiner.snapshot()).toEqual({ seqs: [], recovered: true });
+    expect(member.live()).toEqual([5]);
+    // The bus finally brings the late ones and the deletions; then a new message, with the clock never moving.
+    for (const m of late) t.feed.deliver(m);
+    t.feed.deleted('lobby', 6);
+    t.feed.deleted('lobby', 7);
+    t.feed.deliver(await t.append());
+    expect(rejoiner.live()).toEqual([8]);
+    expect(member.live()).toEqual([5, 8]);
+  });
+
+  test('a plain join into a room whose newest messages were deleted: the next live message is read at once, not after gapFillMs', async () => {
+    const t = await feedSetup(4);
+    await deleteAll(t.inner, ['old_3', 'old_4']);
+    const joiner = t.join(undefined);
+    await joiner.joined;
+    expect(joiner.snapshot()).toEqual({ seqs: [1, 2], recovered: undefined });
+    // Nothing announces the deleted tail: seq 5 looks like it follows a gap.
+    t.feed.deliver(await t.append());
+    await flush();
+    expect(joiner.live()).toEqual([5]);
+    // That settled the tail: the next real gap waits for the bus as before.
+    const six = await t.append();
+    t.feed.deliver(await t.append());
+    await flush();
+    expect(joiner.live()).toEqual([5]);
+    t.feed.deliver(six);
+    expect(joiner.live()).toEqual([5, 6, 7]);
   });
 });

@@ -26,6 +26,21 @@ interface RoomState {
   readonly pending: Map<number, MessageRecord>;
   /** Seqs above lastSeq known to be deleted (extensions: delete): holes the order steps over. */
   readonly holes: Set<number>;
+  /**
+   * Every seq up to this one was assigned and committed (a join's snapshot
+   * read the room that far): a store read begun later that lacks one proves
+   * it deleted (see `skipDeleted`).
+   */
+  assignedUpTo: number;
+  /** A seq up to this one that is not pending was deleted: the order steps over it (see `skipDeleted`). */
+  absentUpTo: number;
+  /**
+   * lastSeq came from a plain join's newest messages and nothing was
+   * delivered since: the room's newest seqs may have been deleted (holes
+   * no event will announce), so a first gap is read at once instead of
+   * waiting `gapFillMs` for the bus.
+   */
+  tailUnknown: boolean;
   readonly joiners: Set<Joiner>;
   /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
@@ -128,6 +143,9 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         lastSeq: null,
         pending: new Map(),
         holes: new Set(),
+        assignedUpTo: 0,
+        absentUpTo: 0,
+        tailUnknown: false,
         joiners: new Set(),
         members: new Set(),
         plus: new Set(),
@@ -153,6 +171,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   }
 
   function publish(s: RoomState, m: MessageRecord): void {
+    s.tailUnknown = false;
     // Serialised once per variant; the same string goes to every member of
     // that variant. A room without Message+ members never builds the second.
     const frame = messageFrame(m);
@@ -188,6 +207,9 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         publish(s, next);
       } else if (s.holes.delete(seq)) {
         s.lastSeq = seq;
+      } else if (seq <= s.absentUpTo) {
+        // Nothing left to publish below absentUpTo: step over the rest at once.
+        s.lastSeq = s.pending.size === 0 ? s.absentUpTo : seq;
       } else {
         break;
       }
@@ -198,7 +220,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       s.gapTimer?.();
       s.gapTimer = undefined;
       s.gapRetryMs = gapFillMs;
-    } else if (s.pending.size > maxPending && s.gapRetryMs === gapFillMs) {
+    } else if ((s.tailUnknown || s.pending.size > maxPending) && s.gapRetryMs === gapFillMs) {
       // At once only while not backing off: after a failed fill this branch
       // would start the next read straight away, a busy loop on a broken store.
       void fill(s);
@@ -213,19 +235,18 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   /**
    * The store's read after lastSeq is the truth about what is left there:
    * seqs are committed in order (one writer per room at a time), so a seq
-   * below the first row returned that is missing from it was deleted, and
-   * so was a pending message missing from a read that covers its seq
-   * (`complete`: the read was not cut by its limit). Without deletes every
-   * seq is there and this changes nothing.
+   * the read covers (`covered`: up to its last row, or when the read was
+   * not cut by its limit, up to every seq known committed before it began)
+   * that is missing from it was deleted. Such pending messages go, and
+   * `absentUpTo` lets the order step over the missing seqs instead of
+   * waiting for them. Without deletes every seq is there and this changes
+   * nothing.
    */
-  function skipDeleted(s: RoomState, rows: readonly MessageRecord[], complete: boolean): void {
+  function skipDeleted(s: RoomState, rows: readonly MessageRecord[], covered: number): void {
     if (s.lastSeq === null) return;
     const present = new Set(rows.map((m) => m.seq));
-    const covered = complete ? Infinity : (rows.at(-1)?.seq ?? s.lastSeq);
     for (const seq of s.pending.keys()) if (seq <= covered && !present.has(seq)) s.pending.delete(seq);
-    // Stepped over without a publish, as `holes` are.
-    const first = rows[0];
-    if (first && first.seq - 1 > s.lastSeq) s.lastSeq = first.seq - 1;
+    if (covered > s.absentUpTo) s.absentUpTo = covered;
   }
 
   /** Reads the room's gap from the store and delivers it; a fill already in flight is shared. Never rejects. */
@@ -244,6 +265,9 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
    * whose bus was ahead), read the gap now. False when it cannot catch up.
    */
   async function catchUp(s: RoomState, since: number): Promise<boolean> {
+    // A fill in flight may have begun before the join's snapshot proved every seq up to `since`
+    // committed (assignedUpTo): it could not tell a deleted one from one not yet seen.
+    if (s.filling) await s.filled;
     while (s.lastSeq !== null && s.lastSeq < since && rooms.get(s.roomId) === s) {
       const before = s.lastSeq;
       await fill(s);
@@ -255,11 +279,18 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   async function readGap(s: RoomState): Promise<void> {
     s.gapTimer?.();
     s.gapTimer = undefined;
+    // This read tells what the tail holds; a later gap waits for the bus as usual.
+    s.tailUnknown = false;
     try {
       const after = s.lastSeq ?? 0;
+      // Committed before the read begins: what was delivered (pending) and what a join's snapshot saw.
+      let known = s.assignedUpTo;
+      for (const seq of s.pending.keys()) if (seq > known) known = seq;
       const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
       s.gapRetryMs = gapFillMs;
-      if (s.lastSeq === after) skipDeleted(s, rows, rows.length < maxPending);
+      const last = rows.at(-1)?.seq ?? after;
+      // A read cut by its limit says nothing beyond its last row; a whole one covers everything committed before it.
+      if (s.lastSeq === after) skipDeleted(s, rows, rows.length < maxPending ? Math.max(known, last) : last);
       for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
     } catch {
       // Back off; the next delivery or resync tries again.
@@ -301,6 +332,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       let snapshot: JoinSnapshot;
       try {
         snapshot = since === undefined ? await readRecent(reader, roomId) : await readSince(reader, roomId, since);
+        if (snapshot.upTo > s.assignedUpTo) s.assignedUpTo = snapshot.upTo;
         // Behind the joiner: fall back to a plain join (dup-free by construction) if the feed cannot catch up.
         if (snapshot.exact && since !== undefined && !(await catchUp(s, since))) snapshot = await readRecent(reader, roomId);
         if (options.readAlso) await options.readAlso(snapshot.messages);
@@ -316,7 +348,11 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         return false;
       }
       const readUpTo = snapshot.upTo;
-      if (s.lastSeq === null) s.lastSeq = readUpTo;
+      if (s.lastSeq === null) {
+        s.lastSeq = readUpTo;
+        // An exact snapshot read the room's counter; the newest messages alone do not say what came after them.
+        s.tailUnknown = !snapshot.exact;
+      }
       const upTo = s.lastSeq;
       // History newer than what members have seen arrives through the feed
       // instead, so the joiner gets it in the same order as everyone else.
