@@ -66,7 +66,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
         sweepMs: limits.presenceIntervalMs,
       })
     : createMemoryPresence();
-  const onlineRooms = createOnlineRoomList(directory, (roomId) => presence.count(roomId));
+  const onlineRooms = createOnlineRoomList(directory, (roomId) => presence.count(roomId), limits.roomListLimit);
   const presenceFrames = createPresenceFrames({
     presence,
     fanout,

@@ -111,3 +111,58 @@ describe('history and recovery beside delete and reactions', () => {
     expect(joined['messages'][1]).not.toHaveProperty('reactions');
   });
 });
+
+describe('rooms beside presence: room_update and list_rooms carry online', () => {
+  test('a presence+rooms client gets room_update with online when a room fills or empties; rooms alone has no online', async () => {
+    const { connect, clock } = await setup();
+    const both = await connect({ features: ['presence', 'rooms'] });
+    const roomsOnly = await connect({ features: ['rooms'] });
+    const presenceOnly = await connect({ features: ['presence'] });
+    expect(both.c.framesOf('welcome')[0]!['rooms']).toEqual(presenceOnly.c.framesOf('welcome')[0]!['rooms']);
+    expect(both.c.framesOf('welcome')[0]!['rooms'][0]).toMatchObject({ id: 'lobby', online: 0 });
+
+    const visitor = await connect({}, 'den');
+    clock.advance(2000);
+    await flush();
+    expect(both.c.framesOf('room_update')).toEqual([{ type: 'room_update', rooms: [expect.objectContaining({ id: 'den', online: 1 })], removed: [] }]);
+    expect(both.c.framesOf('room_list')).toEqual([]);
+    expect(roomsOnly.c.framesOf('room_update')).toEqual([]);
+    expect(presenceOnly.c.framesOf('room_list').at(-1)!['rooms'].find((r: { id: string }) => r.id === 'den')).toMatchObject({ online: 1 });
+
+    visitor.closed();
+    clock.advance(2000);
+    await flush();
+    expect(both.c.framesOf('room_update').at(-1)).toEqual({ type: 'room_update', rooms: [expect.objectContaining({ id: 'den', online: 0 })], removed: [] });
+    // A room created meanwhile reaches both kinds of diff clients, with online only where presence was negotiated.
+    both.send({ type: 'create_room', name: 'Porch' });
+    await flush();
+    expect(both.c.framesOf('room_update').at(-1)).toEqual({ type: 'room_update', rooms: [expect.objectContaining({ id: 'porch', online: 0 })], removed: [] });
+    clock.advance(2000);
+    await flush();
+    expect(roomsOnly.c.framesOf('room_update').at(-1)!['rooms']).toEqual([expect.not.objectContaining({ online: expect.anything() })]);
+    expect(roomsOnly.c.framesOf('room_update').at(-1)!['rooms'][0]).toMatchObject({ id: 'porch' });
+  });
+
+  test('an unlisted room whose online changes: a room_update for diff clients, no whole list resent to the others', async () => {
+    const { connect, clock } = await setup(0, { limits: { roomListLimit: 2 } });
+    const both = await connect({ features: ['presence', 'rooms'] });
+    const presenceOnly = await connect({ features: ['presence'] });
+    expect(presenceOnly.c.framesOf('welcome')[0]!['rooms'].map((r: { id: string }) => r.id)).toEqual(['lobby', 'den']);
+    await connect({}, 'attic');
+    clock.advance(2000);
+    await flush();
+    expect(both.c.framesOf('room_update')).toEqual([{ type: 'room_update', rooms: [expect.objectContaining({ id: 'attic', online: 1 })], removed: [] }]);
+    expect(presenceOnly.c.framesOf('room_list')).toEqual([]);
+  });
+
+  test('list_rooms rooms carry online with presence negotiated, not without', async () => {
+    const { connect } = await setup();
+    await connect({}, 'den');
+    const both = await connect({ features: ['presence', 'rooms'] });
+    const roomsOnly = await connect({ features: ['rooms'] });
+    for (const c of [both, roomsOnly]) c.send({ type: 'list_rooms', q: 'de' });
+    await flush();
+    expect(both.c.framesOf('room_list')).toEqual([{ type: 'room_list', rooms: [expect.objectContaining({ id: 'den', online: 1 })] }]);
+    expect(roomsOnly.c.framesOf('room_list')[0]!['rooms'][0]).not.toHaveProperty('online');
+  });
+});

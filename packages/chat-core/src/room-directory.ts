@@ -1,6 +1,7 @@
 import { utf8Length } from './edge/http-answer';
 import type { RoomRecord } from './ports/store';
 import type { WireRoom } from './protocol/frames';
+import { createRoomChangeLog } from './room-change-log';
 import { toWireRoom } from './wire';
 
 /** One version of the `room_list` frame, serialised once and sent as the same string to everyone. */
@@ -50,47 +51,14 @@ export interface RoomDirectory {
    * with `removed: []`.
    */
   updateFrame(since: number): RoomListFrame;
+  /**
+   * Ids of the rooms changed, created or removed after version `since`, each
+   * once (what `updateFrame` builds on); undefined when `since` is older than
+   * the change log remembers.
+   */
+  changedSince(since: number): string[] | undefined;
   /** Ids of rooms without a message created before `createdBefore` (ms since the epoch). */
   emptyCreatedBefore(createdBefore: number): string[];
-}
-
-/**
- * Which room changed at which directory version, for `room_update` diffs.
- * Only each room's latest change matters to "what changed since v", so the
- * log is compacted to that when it grows; removed rooms' entries are the
- * only ones that outlive their room, and past a bound the oldest go (a
- * client older than that gets the whole list instead).
- */
-function createChangeLog() {
-  let entries: Array<{ readonly version: number; readonly id: string }> = [];
-  /** Versions at or below this are no longer fully described. */
-  let floor = 0;
-  return {
-    record(version: number, id: string, roomCount: number): void {
-      entries.push({ version, id });
-      if (entries.length <= 2 * roomCount + 1024) return;
-      const latest = new Map<string, number>();
-      for (const e of entries) latest.set(e.id, e.version);
-      entries = entries.filter((e) => latest.get(e.id) === e.version);
-      const cap = 2 * roomCount + 512;
-      if (entries.length > cap) {
-        floor = entries[entries.length - cap - 1]!.version;
-        entries = entries.slice(entries.length - cap);
-      }
-    },
-    /** Ids changed after `since`, each once; undefined when `since` is older than the log. */
-    since(since: number): string[] | undefined {
-      if (since < floor) return undefined;
-      let lo = 0;
-      let hi = entries.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (entries[mid]!.version <= since) lo = mid + 1;
-        else hi = mid;
-      }
-      return [...new Set(entries.slice(lo).map((e) => e.id))];
-    },
-  };
 }
 
 /** Where a room sorts: most recent activity first. */
@@ -113,7 +81,7 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
   let cachedSorted: RoomRecord[] | undefined;
   let cachedList: WireRoom[] | undefined;
   let cachedFrame: RoomListFrame | undefined;
-  const log = createChangeLog();
+  const log = createRoomChangeLog();
   /** updateFrame's answers for the current version, by `since`. */
   const cachedUpdates = new Map<number, RoomListFrame>();
 
@@ -177,7 +145,7 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
     updateFrame(since) {
       let frame = cachedUpdates.get(since);
       if (frame) return frame;
-      const ids = since >= version ? [] : log.since(since);
+      const ids = dir.changedSince(since);
       let update: { rooms: WireRoom[]; removed: string[] };
       if (ids === undefined) {
         update = { rooms: dir.list(), removed: [] };
@@ -193,6 +161,7 @@ export function createRoomDirectory(roomListLimit: number): RoomDirectory {
       cachedUpdates.set(since, frame);
       return frame;
     },
+    changedSince: (since) => (since >= version ? [] : log.since(since)),
     emptyCreatedBefore(createdBefore) {
       const ids: string[] = [];
       for (const r of rooms.values()) if (r.messageCount === 0 && r.createdAt < createdBefore) ids.push(r.id);

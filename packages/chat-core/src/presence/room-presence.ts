@@ -68,6 +68,7 @@ export function createRoomPresence({ presence, frames, typing, directory, online
     list: () => onlineRooms.list(),
     wire: (room) => toWireRoomOnline(room, presence.count(room.id)),
   };
+  const withOnlineDiffs: RoomListView = { ...withOnline, pushes: { source: onlineRooms.updates, diffs: true } };
 
   return {
     entered(s, roomId) {
@@ -91,8 +92,8 @@ export function createRoomPresence({ presence, frames, typing, directory, online
     },
     listFor(s) {
       const diffs = s.features.has('rooms');
-      if (diffs) return v1Diffs;
-      return s.features.has('presence') ? withOnline : v1;
+      if (s.features.has('presence')) return diffs ? withOnlineDiffs : withOnline;
+      return diffs ? v1Diffs : v1;
     },
     online: (roomId) => presence.count(roomId),
   };

@@ -16,8 +16,8 @@ export interface ListRoomsRequest {
  * `list_rooms {q?, limit?}` (feature `rooms`): answers `room_list {rooms}`
  * with the matching rooms, most recently active first, from this
  * instance's directory through the same search as `GET /api/rooms`
- * (room-search.ts). The answer costs its size from the rate limit like any
- * list (`costBytesPerToken`).
+ * (room-search.ts), with `online` where `presence` was negotiated. The
+ * answer costs its size from the rate limit like any list (`costBytesPerToken`).
  */
 export const listRooms: RequestSpec<ListRoomsRequest> = {
   type: 'list_rooms',
@@ -37,6 +37,8 @@ export const listRooms: RequestSpec<ListRoomsRequest> = {
   },
   handle(ctx, s, r) {
     const page = searchRooms(ctx.directory.sorted(), { limit: r.limit, q: r.q });
-    sendAnswer(s, JSON.stringify({ type: 'room_list', rooms: page.rooms }));
+    // A room_list: with presence negotiated its rooms carry `online`, as every room_list does.
+    const rooms = s.features.has('presence') ? page.rooms.map((w) => ({ ...w, online: ctx.presence.online(w.id) })) : page.rooms;
+    sendAnswer(s, JSON.stringify({ type: 'room_list', rooms }));
   },
 };
