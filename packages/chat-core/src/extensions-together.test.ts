@@ -54,6 +54,13 @@ async function setup(messages = 0, options: ChatServerOptions = {}) {
   return { chat, store, clock, connect, react };
 }
 
+const say = (text: string, clientMsgId?: string) => ({
+  type: 'send_message',
+  roomId: 'lobby',
+  message: { type: 'message', text },
+  ...(clientMsgId === undefined ? {} : { clientMsgId }),
+});
+
 describe('history and recovery beside delete and reactions', () => {
   test('get_history: deleted messages are absent, hasMore counts visible ones, reactions only where negotiated', async () => {
     const { store, connect, react } = await setup(6);
@@ -109,6 +116,29 @@ describe('history and recovery beside delete and reactions', () => {
     const joined = back.c.framesOf('joined_room')[0]!;
     expect(joined).toMatchObject({ recovered: true, messages: [{ seq: 4, reactions: { '👍': 1 } }, { seq: 5 }] });
     expect(joined['messages'][1]).not.toHaveProperty('reactions');
+  });
+});
+
+describe('typing beside acks', () => {
+  test("an acked send ends its sender's typing; a duplicate resend does not", async () => {
+    const { connect } = await setup();
+    const typist = await connect({ sessionId: 's-t', features: ['acks', 'typing'] }, 'lobby');
+    const watcher = await connect({ features: ['typing'] }, 'lobby');
+    const typingSeen = () => watcher.c.framesOf('typing').map((f) => f['active']);
+    typist.send({ type: 'typing', roomId: 'lobby', active: true });
+    typist.send(say('first', 'k-1'));
+    await flush();
+    expect(typist.c.framesOf('ack')).toEqual([expect.objectContaining({ clientMsgId: 'k-1', seq: 1 })]);
+    expect(typingSeen()).toEqual([true, false]);
+    // Typing again, then an automatic resend of the stored message: the user is still typing.
+    typist.send({ type: 'typing', roomId: 'lobby', active: true });
+    typist.send(say('first', 'k-1'));
+    await flush();
+    expect(typist.c.framesOf('ack')[1]).toMatchObject({ clientMsgId: 'k-1', duplicate: true });
+    expect(typingSeen()).toEqual([true, false, true]);
+    typist.send(say('second', 'k-2'));
+    await flush();
+    expect(typingSeen()).toEqual([true, false, true, false]);
   });
 });
 
