@@ -31,6 +31,7 @@ const EXTENSION_TYPES = new Set(['ack', 'message_deleted', 'reaction', 'room_upd
  * resends across a reconnect and a server restart.
  */
 export function describeAcksDeleteReactionsRoomsEndToEnd({ env, run, dir }: EndToEndContext): void {
+  // Room ids are this file's own: on Postgres every part of the suite shares one schema (e2e-extensions.ts has its own side-by-side room).
   describe('extensions: acks, delete, reactions, rooms', () => {
     const extEnv = () => ({
       SQLITE_PATH: join(dir(), 'extensions-acks', 'chat.db'),
@@ -47,13 +48,13 @@ export function describeAcksDeleteReactionsRoomsEndToEnd({ env, run, dir }: EndT
 
     test('a v1 client and a featured client side by side: acks, reactions and a deletion reach only the featured one; v1 frames unchanged', async () => {
       const { url } = await server();
-      const roomId = `${run}-side-by-side`;
+      const roomId = `${run}-acks-side-by-side`;
       const v1 = await greet(url, 'plain');
       const fancy = await greetFeatured(url, 'fancy');
       expect(fancy.welcome['features']).toEqual(FEATURES);
       expect(fancy.welcome['rooms']).toEqual(expect.any(Array));
-      await createRoom(v1.client, `${run} side by side`, roomId);
-      fancy.client.send({ type: 'create_room', name: `${run} side by side` });
+      await createRoom(v1.client, `${run} acks side by side`, roomId);
+      fancy.client.send({ type: 'create_room', name: `${run} acks side by side` });
       expect(await fancy.client.next('room_update')).toEqual({ type: 'room_update', rooms: [expect.objectContaining({ id: roomId })], removed: [] });
       await joinRoom(v1.client, roomId);
       await joinRoom(fancy.client, roomId);
@@ -88,7 +89,7 @@ export function describeAcksDeleteReactionsRoomsEndToEnd({ env, run, dir }: EndT
       // The v1 client sees the deletion on its next join, and in the room's count.
       expect((await joinRoom(v1.client, roomId))['messages']).toEqual([]);
 
-      fancy.client.send({ type: 'list_rooms', q: `${run} SIDE by` });
+      fancy.client.send({ type: 'list_rooms', q: `${run} ACKS side BY` });
       const listed = await fancy.client.next('room_list');
       expect(listed['rooms']).toEqual([expect.objectContaining({ id: roomId, messageCount: 0 })]);
     });

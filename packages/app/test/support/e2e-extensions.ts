@@ -30,10 +30,11 @@ async function keepSending(client: TestClient, roomId: string, prefix: string, c
 }
 
 /**
- * The extensions of issue #11 built so far (negotiation, Message+, history,
+ * The first part of issue #11's extensions (negotiation, Message+, history,
  * recovery) over real sockets and HTTP: a plain v1 client beside a featured
  * one, recovery after a dropped connection while another client keeps
- * sending, and paging over WebSocket and HTTP (CORS included).
+ * sending, and paging over WebSocket and HTTP (CORS included). Acks, delete,
+ * reactions and rooms: e2e-acks-delete-reactions-rooms.ts.
  */
 export function describeExtensionsEndToEnd({ env, run, dir }: EndToEndContext): void {
   describe('extensions: negotiation, Message+, history, recovery', () => {
