@@ -9,6 +9,7 @@ import {
   type ChatServer,
   type ChatStore,
   type Clock,
+  type HttpRoute,
   type Ids,
   type Log,
   type Transport,
@@ -16,6 +17,7 @@ import {
 import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/runtime-node';
 import { buses, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
 import { createCloseStack, type CloseStack } from './close-stack';
+import { appRoutes } from './http-routes';
 import type { AppConfig } from './config';
 import { requestDrainBudgetMs } from './lifecycle';
 
@@ -31,6 +33,7 @@ interface Services {
   store: ChatStore;
   bus: Bus;
   createTransport: TransportFactory;
+  routes: readonly HttpRoute[];
   transport: Transport;
   chat: ChatServer;
 }
@@ -46,6 +49,7 @@ const tokens: { readonly [K in keyof Services]: symbol } = {
   store: Symbol('store'),
   bus: Symbol('bus'),
   createTransport: Symbol('createTransport'),
+  routes: Symbol('routes'),
   transport: Symbol('transport'),
   chat: Symbol('chat'),
 };
@@ -94,10 +98,11 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
   c.register(tokens.ids, { useFactory: instanceCachingFactory(() => createRandomIds()) });
   c.register(tokens.instanceId, { useFactory: instanceCachingFactory(() => createInstanceId()) });
   c.register(tokens.store, { useFactory: instanceCachingFactory((r) => get(r, 'storage').store) });
+  c.register(tokens.routes, { useFactory: instanceCachingFactory((r) => appRoutes(get(r, 'config'))) });
   c.register(tokens.transport, {
     useFactory: instanceCachingFactory((r) => {
       const { host, port, trustProxy } = get(r, 'config').transport;
-      return get(r, 'createTransport')({ host, port, trustProxy, log: get(r, 'log') });
+      return get(r, 'createTransport')({ host, port, trustProxy, log: get(r, 'log'), routes: get(r, 'routes') });
     }),
   });
   c.register(tokens.chat, {

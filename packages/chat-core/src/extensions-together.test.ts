@@ -1,4 +1,4 @@
-import { createFakeClock, createFakeConnection, createMemoryStore, type FakeConnection } from '@rgchat/testkit';
+import { createFakeClock, createFakeConnection, createMemoryStore, type FakeConnection, httpRequest } from '@rgchat/testkit';
 import { createChatServer, type ChatServerOptions } from './chat-server';
 import { createTransportEdge } from './edge/transport-edge';
 import type { Ids } from './ports/ids';
@@ -96,7 +96,7 @@ describe('history and recovery beside delete and reactions', () => {
     react(reactor, 'old_2', '🔥');
     await flush();
     expect((await store.deleteMessage('lobby', 'old_3', ANN)).kind).toBe('deleted');
-    const answer = await createTransportEdge(chat).http('GET', '/api/rooms/lobby/messages?limit=2');
+    const answer = await createTransportEdge(chat).http(httpRequest('GET', '/api/rooms/lobby/messages?limit=2'));
     const body = JSON.parse(answer.body) as { messages: Array<Record<string, unknown>>; hasMore: boolean };
     expect(body.messages.map((m) => m['seq'])).toEqual([2, 4]);
     expect(body.hasMore).toBe(true);

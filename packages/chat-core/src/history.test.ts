@@ -1,4 +1,4 @@
-import { createFakeClock, createFakeConnection, createMemoryStore } from '@rgchat/testkit';
+import { createFakeClock, createFakeConnection, createMemoryStore, httpRequest } from '@rgchat/testkit';
 import { createChatServer, type ChatServerOptions } from './chat-server';
 import { createTransportEdge } from './edge/transport-edge';
 import { parseHistoryParams } from './history';
@@ -159,7 +159,7 @@ describe('GET /api/rooms/{roomId}/messages', () => {
     const { chat } = await setup(12);
     const edge = createTransportEdge(chat);
     const get = async (url: string, method = 'GET') => {
-      const answer = await edge.http(method, url);
+      const answer = await edge.http(httpRequest(method, url));
       return { status: answer.status, body: answer.body === '' ? undefined : JSON.parse(answer.body), headers: answer.headers };
     };
     const page = await get('/api/rooms/lobby/messages?limit=5');
@@ -177,14 +177,14 @@ describe('GET /api/rooms/{roomId}/messages', () => {
     expect((await get('/api/rooms/%E0%A4%A/messages')).status).toBe(400);
     expect((await get('/api/rooms/lobby/messages', 'POST')).status).toBe(405);
     expect((await get('/api/rooms/lobby/messages/more')).status).toBe(404);
-    const head = await edge.http('HEAD', '/api/rooms/lobby/messages');
+    const head = await edge.http(httpRequest('HEAD', '/api/rooms/lobby/messages'));
     expect(head).toMatchObject({ status: 200, body: '', omitBody: true });
   });
 
   test('a failing store is 503 STORE_UNAVAILABLE', async () => {
     const { chat, store } = await setup(2);
     store.failing = true;
-    const answer = await createTransportEdge(chat).http('GET', '/api/rooms/lobby/messages');
+    const answer = await createTransportEdge(chat).http(httpRequest('GET', '/api/rooms/lobby/messages'));
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.body)).toEqual({ error: 'STORE_UNAVAILABLE' });
   });
@@ -192,19 +192,19 @@ describe('GET /api/rooms/{roomId}/messages', () => {
   test('CORS follows ALLOWED_ORIGINS: an allowed Origin is echoed with Vary; a refused one or none gets no CORS header', async () => {
     const { chat } = await setup(1, { allowedOrigins: ['https://chat.example'] });
     const edge = createTransportEdge(chat);
-    const allowed = await edge.http('GET', '/api/rooms/lobby/messages', 'https://chat.example');
+    const allowed = await edge.http(httpRequest('GET', '/api/rooms/lobby/messages', 'https://chat.example'));
     expect(allowed.headers).toMatchObject({ 'access-control-allow-origin': 'https://chat.example', vary: 'origin' });
-    const rooms = await edge.http('GET', '/api/rooms', 'https://chat.example');
+    const rooms = await edge.http(httpRequest('GET', '/api/rooms', 'https://chat.example'));
     expect(rooms.headers['access-control-allow-origin']).toBe('https://chat.example');
     for (const origin of ['https://evil.example', undefined]) {
-      const answer = await edge.http('GET', '/api/rooms/lobby/messages', origin);
+      const answer = await edge.http(httpRequest('GET', '/api/rooms/lobby/messages', origin));
       expect(answer.status).toBe(200);
       expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     }
     // Not the JSON API: no CORS.
-    expect((await edge.http('GET', '/healthz', 'https://chat.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect((await edge.http(httpRequest('GET', '/healthz', 'https://chat.example'))).headers['access-control-allow-origin']).toBeUndefined();
     const open = createTransportEdge((await setup(1)).chat);
-    expect((await open.http('GET', '/api/rooms/lobby/messages', 'https://anyone.example')).headers['access-control-allow-origin']).toBe('https://anyone.example');
+    expect((await open.http(httpRequest('GET', '/api/rooms/lobby/messages', 'https://anyone.example'))).headers['access-control-allow-origin']).toBe('https://anyone.example');
   });
 
   test('parseHistoryParams: digits only, one cursor, limit 1..100', () => {

@@ -35,6 +35,7 @@ export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServer
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';
 export { isUpgradeAttempt, type EdgeRequest } from './edge/upgrade-request';
 export type { HttpAnswer } from './edge/http-answer';
+export type { HttpReply, HttpRoute } from './edge/http-route';
 export type { Admission } from './address-book';
 export type { TransportSocket } from './edge/transport-socket';
 export type { Peer, SocketEvents } from './edge/guarded-events';

@@ -10,3 +10,4 @@ export { rawExchange } from './raw-exchange';
 export { describeMemoryBoundsContract, type MemoryBoundsOptions } from './memory-bounds-contract';
 export { maskedFrame, oneByteContinuations, Opcode, openRawWebSocket, type RawWebSocket } from './raw-websocket';
 export { createLinkedBuses, type LinkedBus, type LinkedBuses, type LinkedBusesOptions } from './linked-buses';
+export { httpRequest } from './http-request';

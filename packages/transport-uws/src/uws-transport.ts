@@ -67,7 +67,7 @@ async function startUwsServer(uws: UwsModule, app: TemplatedApp, sockets: WeakMa
     // The answer comes after an await: the request is copied above, and an aborted response is never touched.
     let aborted = false;
     res.onAborted(() => (aborted = true));
-    void edge.http(request.method, request.url, request.header('origin')[0]).then((answer) => aborted || res.cork(() => writeAnswer(res, answer)));
+    void edge.http(request).then((answer) => aborted || res.cork(() => writeAnswer(res, answer)));
   });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>

@@ -75,7 +75,7 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
   const server = createServer(
     // node checks the timeouts every connectionsCheckingInterval ms (default 30 s, which made the 75 s).
     { headersTimeout, requestTimeout: REQUEST_TIMEOUT_FACTOR * headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
-    (req, res) => void edge.http(req.method ?? 'GET', req.url ?? '/', req.headers.origin).then((answer) => serveHttp(answer, res)),
+    (req, res) => void edge.http(edgeRequest(req)).then((answer) => serveHttp(answer, res)),
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // node:http drops its own socket listeners on upgrade; ws adds its own only on success.

@@ -3,11 +3,8 @@ import { ErrorCode, isChatError } from '../error-codes';
 import { parseHistoryParams } from '../history';
 import { parseRoomQuery } from '../room-search';
 
-export interface HttpReply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
+import type { HttpReply, HttpRoute } from './http-route';
+import type { EdgeRequest } from './upgrade-request';
 
 const json = (status: number, value: unknown): HttpReply => ({
   status,
@@ -48,15 +45,20 @@ async function roomMessages(chat: ChatServer, encodedId: string, search: string)
  * (one page of the live room list: `limit` 1..200, default 50; `cursor`, the
  * previous page's `nextCursor`; `q`, a case-insensitive substring of id or
  * name; a bad one is 400 `{"error":"INVALID_REQUEST"}`) and
- * `GET /api/rooms/{roomId}/messages` (above). Anything else is 404, or 405
- * for a known path with another method.
+ * `GET /api/rooms/{roomId}/messages` (above); then the first of `routes`
+ * that matches the path. Anything else is 404, or 405 for a known path of
+ * core's with another method.
  */
-export async function handleHttp(chat: ChatServer, method: string, url: string): Promise<HttpReply> {
+export async function handleHttp(chat: ChatServer, request: EdgeRequest, routes: readonly HttpRoute[] = []): Promise<HttpReply> {
+  const { method, url } = request;
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   const search = queryAt < 0 ? '' : url.slice(queryAt + 1);
   const messagesOf = MESSAGES_PATH.exec(path);
-  if (path !== '/healthz' && path !== '/api/rooms' && !messagesOf) return json(404, { error: 'not found' });
+  if (path !== '/healthz' && path !== '/api/rooms' && !messagesOf) {
+    const route = routes.find((r) => r.matches(path));
+    return route ? route.answer(request, path, search) : json(404, { error: 'not found' });
+  }
   if (method !== 'GET' && method !== 'HEAD') return json(405, { error: 'method not allowed' });
   if (messagesOf) return roomMessages(chat, messagesOf[1]!, search);
   if (path === '/api/rooms') {

@@ -1,3 +1,4 @@
+import { httpRequest } from '@rgchat/testkit';
 import type { Admission } from '../address-book';
 import type { ChatServer } from '../chat-server';
 import type { LogLevel } from '../ports/log';
@@ -25,19 +26,43 @@ const handshake = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-
 describe('createTransportEdge', () => {
   test('HTTP answers carry the reason phrase, no-store and the UTF-8 Content-Length', async () => {
     const edge = createTransportEdge(fakeChat());
-    const answer = await edge.http('GET', '/api/rooms');
+    const answer = await edge.http(httpRequest('GET', '/api/rooms'));
     expect(answer).toMatchObject({ status: 200, statusText: 'OK', omitBody: false, closeConnection: false });
     expect(answer.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     // "é" is two bytes in UTF-8, twice over.
     expect(answer.contentLengthBytes).toBe(answer.body.length + 2);
-    expect(await edge.http('GET', '/nope')).toMatchObject({ status: 404, statusText: 'Not Found' });
-    expect(await edge.http('POST', '/healthz')).toMatchObject({ status: 405, statusText: 'Method Not Allowed' });
+    expect(await edge.http(httpRequest('GET', '/nope'))).toMatchObject({ status: 404, statusText: 'Not Found' });
+    expect(await edge.http(httpRequest('POST', '/healthz'))).toMatchObject({ status: 405, statusText: 'Method Not Allowed' });
+  });
+
+  test("extra routes answer after core's own, in order, with their own headers; a rejecting one is a 500", async () => {
+    const seen: string[] = [];
+    const edge = createTransportEdge(fakeChat(), {
+      routes: [
+        { matches: (path) => path === '/healthz', answer: () => ({ status: 418, contentType: 'text/plain', body: 'shadowed' }) },
+        {
+          matches: (path) => path.startsWith('/web/'),
+          answer: (request, path, query) => {
+            seen.push(`${request.method} ${path} ${query} ${request.header('authorization')[0]}`);
+            return { status: 200, contentType: 'text/html', body: '<p>hi</p>', headers: { 'cache-control': 'max-age=60' } };
+          },
+        },
+        { matches: (path) => path === '/broken', answer: () => Promise.reject(new Error('boom')) },
+      ],
+    });
+    expect((await edge.http(httpRequest('GET', '/healthz'))).status).toBe(200);
+    const page = await edge.http(httpRequest('GET', '/web/a?b=1', undefined, { authorization: 'Bearer x' }));
+    expect(page).toMatchObject({ status: 200, body: '<p>hi</p>', headers: { 'content-type': 'text/html', 'cache-control': 'max-age=60' } });
+    expect(seen).toEqual(['GET /web/a b=1 Bearer x']);
+    expect((await edge.http(httpRequest('HEAD', '/web/a'))).body).toBe('');
+    expect((await edge.http(httpRequest('GET', '/broken'))).status).toBe(500);
+    expect((await edge.http(httpRequest('GET', '/elsewhere'))).status).toBe(404);
   });
 
   test('HEAD gets the headers and Content-Length of GET without the body', async () => {
     const edge = createTransportEdge(fakeChat());
-    const get = await edge.http('GET', '/healthz');
-    const head = await edge.http('HEAD', '/healthz');
+    const get = await edge.http(httpRequest('GET', '/healthz'));
+    const head = await edge.http(httpRequest('HEAD', '/healthz'));
     expect(head).toMatchObject({ status: 200, body: '', omitBody: true, contentLengthBytes: get.contentLengthBytes });
   });
 
@@ -45,7 +70,7 @@ describe('createTransportEdge', () => {
     const logs: Array<[LogLevel, string]> = [];
     const chat = { ...fakeChat(), searchRooms: () => { throw new Error('boom'); } } as unknown as ChatServer;
     const edge = createTransportEdge(chat, { log: (level, msg) => void logs.push([level, msg]) });
-    expect(await edge.http('GET', '/api/rooms')).toMatchObject({ status: 500, statusText: 'Internal Server Error', closeConnection: true });
+    expect(await edge.http(httpRequest('GET', '/api/rooms'))).toMatchObject({ status: 500, statusText: 'Internal Server Error', closeConnection: true });
     expect(logs).toEqual([['error', 'http route failed']]);
   });
 
@@ -57,7 +82,7 @@ describe('createTransportEdge', () => {
     expect(stops).toBe(1);
     expect(edge.closing).toBe(true);
     expect(edge.upgrade(upgradeRequest(handshake))).toMatchObject({ accept: false, answer: { status: 503, statusText: 'Service Unavailable' } });
-    expect(await edge.http('GET', '/healthz')).toMatchObject({ status: 200, closeConnection: true });
+    expect(await edge.http(httpRequest('GET', '/healthz'))).toMatchObject({ status: 200, closeConnection: true });
   });
 
   test('an accepted upgrade names the peer; X-Forwarded-For counts only with trustProxy', () => {

@@ -4,6 +4,7 @@ import type { RunningTransport } from '../ports/transport';
 import { clientAddress } from './client-address';
 import { openGuarded, type Peer, type SocketEvents } from './guarded-events';
 import { refusal, statusText, utf8Length, type HttpAnswer } from './http-answer';
+import type { HttpRoute } from './http-route';
 import { handleHttp } from './http-routes';
 import { createPendingCloses } from './pending-closes';
 import type { TransportSocket } from './transport-socket';
@@ -14,6 +15,8 @@ export interface TransportEdgeOptions {
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
   readonly trustProxy?: boolean;
   readonly log?: Log;
+  /** Plain-HTTP routes beyond core's own, asked in order (see `HttpRoute`). */
+  readonly routes?: readonly HttpRoute[];
 }
 
 /** An upgrade decided: accept with the peer, or refuse with the answer to write. */
@@ -30,11 +33,11 @@ export interface TransportEdge {
   /** Decides an upgrade request (see `decideUpgrade`) and logs an Origin refusal. */
   upgrade(request: EdgeRequest): EdgeUpgrade;
   /**
-   * Answers a plain HTTP request with core's routes; never rejects (a
-   * failing route is a 500). `origin`, the request's Origin header, decides
-   * the CORS headers of `/api/` answers (see `corsHeaders`).
+   * Answers a plain HTTP request with core's routes, then the options'
+   * `routes`; never rejects (a failing route is a 500). The request's Origin
+   * header decides the CORS headers of `/api/` answers (see `corsHeaders`).
    */
-  http(method: string, url: string, origin?: string): Promise<HttpAnswer>;
+  http(request: EdgeRequest): Promise<HttpAnswer>;
   /** The answer for a request the library could not parse: 400, then close. */
   readonly badRequest: HttpAnswer;
   /** Opens an accepted socket with core (see `openGuarded`). */
@@ -71,15 +74,23 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
   const closes = createPendingCloses((ms, fn) => chat.clock.schedule(ms, fn));
   const guardContext = { log, closes, stopping: () => closing };
 
-  async function http(method: string, url: string, origin?: string): Promise<HttpAnswer> {
+  const routes = options.routes ?? [];
+
+  async function http(request: EdgeRequest): Promise<HttpAnswer> {
+    const { method, url } = request;
     try {
-      const reply = await handleHttp(chat, method, url);
+      const reply = await handleHttp(chat, request, routes);
       const bytes = utf8Length(reply.body);
       const omitBody = method === 'HEAD';
       return {
         status: reply.status,
         statusText: statusText(reply.status),
-        headers: { 'content-type': reply.contentType, 'cache-control': 'no-store', ...corsHeaders(chat, url, origin) },
+        headers: {
+          'content-type': reply.contentType,
+          'cache-control': 'no-store',
+          ...corsHeaders(chat, url, request.header('origin')[0]),
+          ...reply.headers,
+        },
         body: omitBody ? '' : reply.body,
         contentLengthBytes: bytes,
         omitBody,

@@ -1,4 +1,5 @@
 import type { ChatServer } from '../chat-server-contract';
+import type { HttpRoute } from '../edge/http-route';
 import type { Fanout } from './fanout';
 import type { Log } from './log';
 
@@ -16,6 +17,8 @@ export interface TransportOptions {
    * fixed timeout of its own (uWS: about 10 s) ignore it.
    */
   readonly httpHeadersTimeoutMs?: number;
+  /** Plain-HTTP routes beyond core's own (the web page, metrics, admin), asked in order after core's. */
+  readonly routes?: readonly HttpRoute[];
 }
 
 /** A listening transport. */
