@@ -44,6 +44,34 @@ describe('store guard', () => {
     ]);
   });
 
+  test('one timer for all calls in flight: each call times out at its own deadline, settled ones never', async () => {
+    const clock = createFakeClock();
+    const guard = createStoreGuard(clock, 1000, silentLog);
+    const outcomes: string[] = [];
+    const track = (name: string, p: Promise<unknown>) => p.then(() => outcomes.push(`${name} ok`), () => outcomes.push(`${name} timed out`));
+    const a = manual<number>();
+    const b = manual<number>();
+    const c = manual<number>();
+    void track('a', guard('appendMessage', () => a.promise, () => undefined));
+    clock.advance(300);
+    void track('b', guard('appendMessage', () => b.promise, () => undefined));
+    clock.advance(300);
+    void track('c', guard('appendMessage', () => c.promise, () => undefined));
+    expect(clock.pendingTimers).toBe(1);
+    b.resolve(2);
+    await flush();
+    clock.advance(400); // a's deadline (t=1000)
+    await flush();
+    expect(outcomes).toEqual(['b ok', 'a timed out']);
+    clock.advance(599); // c's deadline is t=1600
+    await flush();
+    expect(outcomes).toHaveLength(2);
+    clock.advance(1);
+    await flush();
+    expect(outcomes).toEqual(['b ok', 'a timed out', 'c timed out']);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   test('a write that settles in time is not handed over as late', async () => {
     const clock = createFakeClock();
     const guard = createStoreGuard(clock, 1000, silentLog);
