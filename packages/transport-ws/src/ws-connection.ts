@@ -20,14 +20,15 @@ const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Arra
  * delivery). Whatever ws writes itself (close, ping) flushes them first, so order is kept.
  */
 export function attachWsConnection(edge: TransportEdge, ws: WebSocket, socket: Socket, peer: Peer, shared: WsShared): void {
-  let held: Buffer[] = [];
+  // Emptied in place, never replaced: a fresh array per socket per tick was most of what survived a scavenge.
+  const held: Buffer[] = [];
   let heldBytes = 0;
   const bufferedBytes = (): number => ws.bufferedAmount + heldBytes;
   const write = (): void => {
     // Safe beside ws's own writes: without permessage-deflate ws never holds frames back, so
     // frames stay whole and in order, and ws.bufferedAmount counts these bytes once written.
     if (held.length > 0 && ws.readyState === WebSocket.OPEN) socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes));
-    held = [];
+    held.length = 0;
     heldBytes = 0;
   };
   const events = edge.open(
