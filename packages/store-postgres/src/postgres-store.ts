@@ -11,16 +11,14 @@ import {
   type Log,
   type MessageRecord,
   type NewMessage,
-  type ReactOutcome,
 } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
+import { createPostgresExtensions } from './postgres-extensions';
+import { withDeadline } from './with-deadline';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
 import { createRoomBatcher, type Outcome } from './room-batcher';
-import { appendParams, statementsFor, toMessage, toRoom, type Int8, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
-
-/** A row of a page read: the room's counter, and a message or (no message in range) NULLs. */
-type PageRow = { last_seq: string } & ({ [K in keyof MessageRow]: MessageRow[K] } | { [K in keyof MessageRow]: null });
+import { appendParams, statementsFor, toMessage, toRoom, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
 
 /** Caps one append statement; a larger burst in one room goes out as several. */
 const MAX_GROUP_SIZE = 500;
@@ -104,6 +102,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     const result = await pool.query<R>(text, values);
     return result.rows;
   };
+  const extensions = createPostgresExtensions({ pool, sql, query, isClosed: () => closed });
 
   /**
    * One statement for messages of one room, in order. It commits on its own
@@ -278,70 +277,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit])).map(toMessage).reverse(),
     messagesAfter: async (roomId, afterSeq, limit) =>
       (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
-    async messagesPage(roomId, { before, after, limit }) {
-      const older = after === undefined;
-      const rows = older
-        ? await query<PageRow>(sql.pageBefore, [roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1])
-        : await query<PageRow>(sql.pageAfter, [roomId, after, limit + 1]);
-      const first = rows[0];
-      if (first === undefined) return undefined;
-      const found = rows.filter((r): r is PageRow & MessageRow => r.id !== null).map(toMessage);
-      found.sort((x, y) => x.seq - y.seq);
-      const hasMore = found.length > limit;
-      // The extra row is the oldest one for a page going back, the newest for one going forward.
-      const messages = hasMore ? (older ? found.slice(1) : found.slice(0, limit)) : found;
-      return { messages, hasMore, lastSeq: Number(first.last_seq) };
-    },
-    async deleteMessage(roomId, messageId, authorKey) {
-      type Row = Partial<RoomRow> & { author_key: string | null; deleted_seq: Int8 | null; last_seq: Int8 | null };
-      const [row] = await query<Row>(sql.deleteMessage, [roomId, messageId, authorKey]);
-      if (!row) return { kind: 'not_found' };
-      if (row.deleted_seq === null || row.last_seq === null) return row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
-      return { kind: 'deleted', seq: Number(row.deleted_seq), room: toRoom(row as RoomRow), lastSeq: Number(row.last_seq) };
-    },
-    async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {
-      if (closed) throw new Error('Postgres store is closed');
-      const client = await pool.connect();
-      let failure: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const locked = await client.query(sql.lockVisible, [messageId, roomId]);
-        let outcome: ReactOutcome;
-        if (locked.rowCount === 0) {
-          outcome = { kind: 'not_found' };
-        } else {
-          const state = (await client.query<{ distinct_emoji: number; count: number; mine: number }>(sql.reactionState, [messageId, emoji, userKey])).rows[0]!;
-          if (on && state.mine > 0) outcome = { kind: 'unchanged', count: state.count };
-          else if (on && state.count === 0 && state.distinct_emoji >= maxEmoji) outcome = { kind: 'too_many' };
-          else if (on) {
-            await client.query(sql.addReaction, [messageId, emoji, userKey, ts]);
-            outcome = { kind: 'changed', count: state.count + 1 };
-          } else if (state.mine === 0) outcome = { kind: 'unchanged', count: state.count };
-          else {
-            await client.query(sql.removeReaction, [messageId, emoji, userKey]);
-            outcome = { kind: 'changed', count: state.count - 1 };
-          }
-        }
-        await client.query('COMMIT');
-        return outcome;
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error(String(e));
-        throw e;
-      } finally {
-        // Released with the error, the connection is destroyed, which ends the transaction too.
-        client.release(failure);
-      }
-    },
-    async reactionCounts(roomId, messageIds) {
-      const out = new Map<string, Array<readonly [string, number]>>();
-      if (messageIds.length === 0) return out;
-      for (const r of await query<{ message_id: string; emoji: string; n: number }>(sql.reactionCounts, [roomId, messageIds])) {
-        let list = out.get(r.message_id);
-        if (!list) out.set(r.message_id, (list = []));
-        list.push([r.emoji, r.n]);
-      }
-      return out;
-    },
+    ...extensions,
     async check() {
       if (closed) throw new Error('Postgres store is closed');
       writeHealth.assertWritable(performance.now());
@@ -362,14 +298,4 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       return closing;
     },
   };
-}
-
-/** Rejects after `ms` if `p` has not settled; `p` itself is bounded by the pool's timeouts and settles later. */
-function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  p.catch(() => undefined);
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }

@@ -11,9 +11,6 @@ import {
   storedMessage,
   type AppendResult,
   type ChatStore,
-  type DeleteOutcome,
-  type ReactionChange,
-  type ReactOutcome,
   type Log,
   type NewMessage,
   type RoomRecord,
@@ -21,6 +18,7 @@ import {
 import { createAppendQueue, type Outcome } from './append-queue';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { latestVersion, migrate } from './migrations';
+import { createSqliteExtensions } from './sqlite-extensions';
 import { prepareStatements, toMessage, toRoom } from './statements';
 
 export interface SqliteStoreOptions {
@@ -138,6 +136,7 @@ const isMessageError = (e: unknown): boolean =>
 
 function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | undefined): ChatStore {
   const stmts = prepareStatements(db);
+  const extensions = createSqliteExtensions(db, stmts);
   let closed = false;
   let closing: Promise<void> | undefined;
   // A whole append batch's failure, reported by check() (see write-health.ts
@@ -238,33 +237,6 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     maxBatchSize: MAX_BATCH_SIZE,
   });
 
-  // Synchronous, so it runs between append batches, never inside one.
-  const deleteOne = db.transaction((roomId: string, messageId: string, authorKey: string): DeleteOutcome => {
-    const target = stmts.findVisible.get(messageId, roomId);
-    if (target === undefined) return { kind: 'not_found' };
-    if (target.author_key === null || target.author_key !== authorKey) return { kind: 'forbidden' };
-    stmts.markDeleted.run(messageId);
-    stmts.unreact.run(messageId);
-    const row = stmts.uncount.get(roomId);
-    if (row === undefined) throw new Error(`room "${roomId}" of message "${messageId}" is missing`);
-    return { kind: 'deleted', seq: target.seq, room: toRoom(row), lastSeq: row.last_seq };
-  });
-
-  // One transaction per change: the cap and the counts hold against every other writer.
-  const reactOne = db.transaction(({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }: ReactionChange): ReactOutcome => {
-    if (stmts.findVisible.get(messageId, roomId) === undefined) return { kind: 'not_found' };
-    const state = stmts.reactionState.get({ messageId, emoji, userKey })!;
-    if (on) {
-      if (state.mine > 0) return { kind: 'unchanged', count: state.count };
-      if (state.count === 0 && state.distinct_emoji >= maxEmoji) return { kind: 'too_many' };
-      stmts.addReaction.run(messageId, emoji, userKey, ts);
-      return { kind: 'changed', count: state.count + 1 };
-    }
-    if (state.mine === 0) return { kind: 'unchanged', count: state.count };
-    stmts.removeReaction.run(messageId, emoji, userKey);
-    return { kind: 'changed', count: state.count - 1 };
-  });
-
   /** Runs a synchronous read or write as a promise; rejects after close. */
   const run = async <T>(fn: () => T): Promise<T> => {
     if (closed) throw new Error('SQLite store is closed');
@@ -297,31 +269,10 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     recentMessages: (roomId, limit) => run(() => stmts.recentMessages.all(roomId, limit).map((r) => toMessage(roomId, r)).reverse()),
     messagesAfter: (roomId, afterSeq, limit) =>
       run(() => stmts.messagesAfter.all(roomId, afterSeq, limit).map((r) => toMessage(roomId, r))),
-    // One synchronous run: the counter and the rows are read with no append in between.
-    messagesPage: (roomId, { before, after, limit }) =>
-      run(() => {
-        const lastSeq = stmts.lastSeq.get(roomId);
-        if (lastSeq === undefined) return undefined;
-        const older = after === undefined;
-        const rows = older
-          ? stmts.pageBefore.all(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
-          : stmts.messagesAfter.all(roomId, after, limit + 1);
-        const hasMore = rows.length > limit;
-        const messages = rows.slice(0, limit).map((r) => toMessage(roomId, r));
-        return { messages: older ? messages.reverse() : messages, hasMore, lastSeq };
-      }),
-    deleteMessage: (roomId, messageId, authorKey) => run(() => deleteOne.immediate(roomId, messageId, authorKey)),
-    react: (change) => run(() => reactOne.immediate(change)),
-    reactionCounts: (roomId, messageIds) =>
-      run(() => {
-        const out = new Map<string, Array<readonly [string, number]>>();
-        for (const [messageId, emoji, count] of stmts.reactionCounts.all({ roomId, ids: JSON.stringify(messageIds) })) {
-          let list = out.get(messageId);
-          if (!list) out.set(messageId, (list = []));
-          list.push([emoji, count]);
-        }
-        return out;
-      }),
+    messagesPage: (roomId, query) => run(() => extensions.messagesPage(roomId, query)),
+    deleteMessage: (roomId, messageId, authorKey) => run(() => extensions.deleteMessage(roomId, messageId, authorKey)),
+    react: (change) => run(() => extensions.react(change)),
+    reactionCounts: (roomId, messageIds) => run(() => extensions.reactionCounts(roomId, messageIds)),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());
