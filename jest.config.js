@@ -11,6 +11,9 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@rgchat/([a-z-]+)$': '<rootDir>/packages/$1/src',
+    // The ESM packages (client, cli) import siblings as './x.js', as browsers and
+    // Node's ESM loader need; under jest the source is './x.ts'.
+    '^(\\.{1,2}/.+)\\.js$': '$1',
   },
   testTimeout: 30000,
 };

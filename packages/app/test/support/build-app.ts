@@ -42,14 +42,17 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Builds packages/app and everything it references (a no-op when up to date), so tests run the real `dist/main.js`. */
-export function buildApp(): Promise<void> {
+export const buildApp = (): Promise<void> => buildProjects('packages/app');
+
+/** Builds these projects (paths from the repo root) with `tsc -b`, one worker at a time. */
+export function buildProjects(...projects: string[]): Promise<void> {
   return withBuildLock(async () => {
     const tsc = require.resolve('typescript/bin/tsc', { paths: [REPO_ROOT] });
     try {
-      await promisify(execFile)(process.execPath, [tsc, '-b', 'packages/app'], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+      await promisify(execFile)(process.execPath, [tsc, '-b', ...projects], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
     } catch (e) {
       const out = e as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`building packages/app failed:\n${out.stdout ?? ''}${out.stderr ?? ''}${out.message}`);
+      throw new Error(`building ${projects.join(', ')} failed:\n${out.stdout ?? ''}${out.stderr ?? ''}${out.message}`);
     }
   });
 }
