@@ -55,6 +55,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const FLAGS = new Set(['--tail', '--emote', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // `pnpm cli -- --room x` hands the separator through.
+    if (arg === '--') continue;
     const eq = arg.indexOf('=');
     const key = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     if (WITH_VALUE.has(key)) {
