@@ -12,6 +12,7 @@ import {
   type HttpRoute,
   type Ids,
   type Log,
+  type RunningTransport,
   type Transport,
 } from '@rgchat/chat-core';
 import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/runtime-node';
@@ -123,12 +124,17 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
       );
       // Built after its store and bus (resolved just above), so it closes before them;
       // the listener, started last, has already stopped accepting when this runs.
-      const drainMs = requestDrainBudgetMs(get(r, 'config').shutdownTimeoutMs);
-      get(r, 'closeStack').push('chat server', async (code) => {
-        // Every admitted request is answered before its socket closes (issue #10 item 6).
-        await chat.drain(drainMs);
-        chat.close(code, code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down');
-      });
+      const { shutdownTimeoutMs, drainMs } = get(r, 'config');
+      get(r, 'closeStack').push('chat server', (code) =>
+        // Every admitted request is answered before its socket closes (issue #10 item 6), and
+        // the closes are spread over DRAIN_MS so the clients do not all come back at once.
+        chat.stop({
+          spreadMs: drainMs,
+          requestBudgetMs: requestDrainBudgetMs(shutdownTimeoutMs, drainMs),
+          code,
+          reason: code === CloseCode.SERVICE_RESTART ? 'server restarting' : 'server shutting down',
+        }),
+      );
       return chat;
     }),
   });
@@ -179,10 +185,14 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   const instanceId = get(c, 'instanceId');
   try {
     await registerAdapters(c, options.storage);
+    const listener: { running?: RunningTransport } = {};
+    // Under the chat server in the stack, so it stops listening only after the
+    // chat server has let every socket go: /healthz answers 503 meanwhile.
+    closeStack.push('listener', async () => listener.running?.close());
     const chat = get(c, 'chat');
     await chat.start();
     const running = await get(c, 'transport').start(chat);
-    closeStack.push('listener', () => running.close());
+    listener.running = running;
     if (!config.allowedOrigins) {
       log('warn', 'ALLOWED_ORIGINS is not set: pages from any origin may open a socket');
     }
@@ -200,7 +210,9 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       port: running.port,
       close(code = CloseCode.GOING_AWAY) {
         closing ??= (async () => {
-          log('info', 'stopping', { code, connections: chat.connectionCount });
+          log('info', 'stopping', { code, connections: chat.connectionCount, drainMs: config.drainMs });
+          // At once: new sockets and /healthz get 503 while the open ones are let go.
+          running.refuse();
           try {
             await closeStack.closeAll(code);
           } finally {

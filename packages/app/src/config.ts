@@ -39,6 +39,8 @@ export interface AppConfig {
   readonly logLevel: LogLevelName;
   /** Longest a graceful stop may take before the process exits 1 anyway. */
   readonly shutdownTimeoutMs: number;
+  /** The closes of a stop are spread over this long, in ms (`DRAIN_MS`, at most half of shutdownTimeoutMs). */
+  readonly drainMs: number;
 }
 
 /** The environment is unusable; `problems` names every bad variable, one entry each. */
@@ -101,6 +103,7 @@ export const ENV_VARS: readonly string[] = [
   'LOG_LEVEL',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
+  'DRAIN_MS',
 ];
 
 /** A limit's range is core's: `createLimits` judges the value, so the two can never disagree. */
@@ -184,7 +187,12 @@ const envSchema = v.object({
   LOG_LEVEL: v.optional(oneOf(LOG_LEVELS), 'info'),
   TRUST_PROXY: v.optional(flag, 'false'),
   SHUTDOWN_TIMEOUT_MS: v.optional(inRange(100, 600_000), '5000'),
+  DRAIN_MS: v.optional(inRange(0, 300_000)),
 });
+
+/** DRAIN_MS when unset: 2 s, but never more than 40 % of the stop's whole budget. */
+const DEFAULT_DRAIN_MS = 2000;
+const defaultDrainMs = (shutdownTimeoutMs: number): number => Math.min(DEFAULT_DRAIN_MS, Math.floor(shutdownTimeoutMs * 0.4));
 
 const isKind = <K extends string>(kinds: readonly K[], value: string | undefined): value is K =>
   (kinds as readonly string[]).includes(value ?? '');
@@ -254,6 +262,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   for (const issue of [...(result.issues ?? []), ...(vars.issues ?? [])]) report(v.getDotPath(issue) ?? 'environment', issue.message);
   const chosen = chooseAdapters(input);
   for (const [name, message] of chosen.problems) report(name, message);
+  if (result.success && result.output.DRAIN_MS !== undefined && result.output.DRAIN_MS > result.output.SHUTDOWN_TIMEOUT_MS / 2) {
+    // The other half is the answering of admitted requests and the closes themselves.
+    report('DRAIN_MS', `must be at most half of SHUTDOWN_TIMEOUT_MS (${result.output.SHUTDOWN_TIMEOUT_MS} ms)`);
+  }
 
   if (!result.success || !vars.success || problems.size > 0 || !chosen.storage || !chosen.bus) {
     // Sorted in the order of ENV_VARS, so the message reads like .env.example.
@@ -285,5 +297,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     features: e.FEATURES,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    drainMs: e.DRAIN_MS ?? defaultDrainMs(e.SHUTDOWN_TIMEOUT_MS),
   });
 }

@@ -23,23 +23,25 @@ export interface Lifecycle {
   start(startApp: () => Promise<RunningApp>): void;
   /**
    * Stops accepting, stops reading requests and answers every admitted one
-   * (within `requestDrainBudgetMs`), closes every client with 1001, closes
+   * (within `requestDrainBudgetMs`), closes every client with `closeCode`
+   * (default 1001; 1012 for a restart) spread over DRAIN_MS, closes
    * the bus and the store, waits until every client has read what it was
    * sent and its close (`RunningApp.settled`, then `loopIdle`; both until
    * `closesDeadlineMs`) and exits with `exitCode` (1 if the stop itself
    * failed). Idempotent: a second call (a second signal, a crash while
    * stopping) closes nothing twice; it can only raise the exit code.
    */
-  stop(reason: string, exitCode: number): Promise<void>;
+  stop(reason: string, exitCode: number, closeCode?: number): Promise<void>;
 }
 
 /**
- * The share of SHUTDOWN_TIMEOUT_MS the chat server may spend finishing the
- * requests it admitted (`ChatServer.drain`), in ms: half. The other half is
- * left for the bus, the store and the closes (`closesDeadlineMs`), so a
- * slow store costs requests an error frame, not the forced exit.
+ * How long the requests a connection had admitted may take once its turn
+ * to close has come (`StopPlan.requestBudgetMs`), in ms: half of what the
+ * spread of closes (`drainMs`) leaves of SHUTDOWN_TIMEOUT_MS. The other
+ * half is left for the bus, the store and the closes (`closesDeadlineMs`),
+ * so a slow store costs requests an error frame, not the forced exit.
  */
-export const requestDrainBudgetMs = (shutdownTimeoutMs: number): number => Math.floor(shutdownTimeoutMs / 2);
+export const requestDrainBudgetMs = (shutdownTimeoutMs: number, drainMs = 0): number => Math.floor((shutdownTimeoutMs - drainMs) / 2);
 
 /**
  * How long after the stop began the app waits for its clients' closes
@@ -88,7 +90,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       });
     },
 
-    stop(reason, code) {
+    stop(reason, code, closeCode = CloseCode.GOING_AWAY) {
       exitCode = Math.max(exitCode, code);
       if (stopping) {
         logger.warn({ reason }, 'already stopping');
@@ -105,7 +107,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       stopping = (async () => {
         try {
           const running = await app;
-          await running?.close(CloseCode.GOING_AWAY);
+          await running?.close(closeCode);
           // Exiting earlier would cut off what clients were still reading (they would see 1006, not 1001).
           await running?.settled(Math.max(0, closesDeadline - Date.now()));
           // uWS forgets a socket once its close frame is queued; only the socket's end shows the peer got it.

@@ -1,5 +1,6 @@
 // tsyringe (in compose) needs the Reflect metadata API before anything loads it.
 import 'reflect-metadata';
+import { CloseCode } from '@rgchat/chat-core';
 import { startApp } from './compose';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { summarizeConfig } from './config-summary';
@@ -30,9 +31,12 @@ function main(): void {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     exit: (code) => process.exit(code),
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  // SIGTERM, SIGINT, SIGHUP: shutting down, clients see 1001. SIGUSR2: restarting (the
+  // supervisor starts this instance again), clients see 1012 and come back at once.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => void lifecycle.stop(signal, 0));
   }
+  process.on('SIGUSR2', () => void lifecycle.stop('SIGUSR2', 0, CloseCode.SERVICE_RESTART));
   // The process is in an unknown state: stop as gracefully as it still can, then exit 1.
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');

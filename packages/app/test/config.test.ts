@@ -59,6 +59,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       TRUST_PROXY: 'true',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      DRAIN_MS: '1000',
     });
     expect(c).toEqual({
       storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db', synchronous: 'full' },
@@ -81,7 +82,17 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://a.example.org', 'http://localhost:3000'],
       logLevel: 'debug',
       shutdownTimeoutMs: 2000,
+      drainMs: 1000,
     });
+  });
+
+  test('DRAIN_MS: 2 s by default, at most 40 % of SHUTDOWN_TIMEOUT_MS when unset, refused above half of it', () => {
+    expect(load({}).drainMs).toBe(2000);
+    expect(load({ SHUTDOWN_TIMEOUT_MS: '1000' }).drainMs).toBe(400);
+    expect(load({ DRAIN_MS: '0' }).drainMs).toBe(0);
+    expect(load({ SHUTDOWN_TIMEOUT_MS: '30000', DRAIN_MS: '15000' }).drainMs).toBe(15_000);
+    expect(() => load({ DRAIN_MS: '2501' })).toThrow(/DRAIN_MS must be at most half of SHUTDOWN_TIMEOUT_MS \(5000 ms\)/);
+    expect(() => load({ DRAIN_MS: '-1' })).toThrow(/DRAIN_MS/);
   });
 
   test('the result is deeply frozen', () => {

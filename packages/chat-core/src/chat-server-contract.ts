@@ -1,3 +1,4 @@
+import type { StopPlan } from './spread-stop';
 import type { Admission } from './address-book';
 import type { Limits } from './limits';
 import type { Bus } from './ports/bus';
@@ -85,6 +86,13 @@ export interface ChatServer {
    * request is answered. Idempotent.
    */
   drain(deadlineMs: number): Promise<void>;
+  /**
+   * Shutdown with the closes spread over `plan.spreadMs` (see `StopPlan`):
+   * no new connection is accepted; each open one is served as usual until
+   * its turn, then stops reading, has its admitted requests answered and is
+   * closed with `plan.code`; then `close`. Idempotent (the first plan wins).
+   */
+  stop(plan: StopPlan): Promise<void>;
   /**
    * Closes every connection with `code` (1001 going away, 1012 restart) and
    * stops timers and the bus subscription. Idempotent. The store is the

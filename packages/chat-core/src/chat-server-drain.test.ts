@@ -132,3 +132,61 @@ describe('drain', () => {
     await expect(chat.check()).rejects.toMatchObject({ code: ErrorCode.STORE_UNAVAILABLE });
   });
 });
+
+describe('stop: closes spread over spreadMs (rolling restarts)', () => {
+  test('the i-th of n connections closes at i x spreadMs / n; until its turn it is served as usual, after it nothing it sends runs', async () => {
+    const { chat, clock, member } = await setup();
+    const all = [await member('a'), await member('b'), await member('c'), await member('d')];
+    const stopped = chat.stop({ spreadMs: 1000, requestBudgetMs: 500, code: 1012, reason: 'server restarting' });
+    await flush();
+    const closedAt = () => all.map((m) => m.c.closedWith?.code);
+    expect(closedAt()).toEqual([1012, undefined, undefined, undefined]);
+    // A new socket is turned away at once.
+    const late = createFakeConnection();
+    chat.open(late);
+    expect(late.closedWith).toEqual({ code: 1001, reason: 'server shutting down' });
+    // Still served before its turn: d's message reaches b, c and d.
+    all[3]!.say('d before its turn');
+    await flush();
+    expect(texts(all[1]!.c)).toEqual(['d before its turn']);
+    clock.advance(250);
+    await flush();
+    expect(closedAt()).toEqual([1012, 1012, undefined, undefined]);
+    expect(all[1]!.c.closedWith).toEqual({ code: 1012, reason: 'server restarting' });
+    clock.advance(250);
+    await flush();
+    expect(closedAt()).toEqual([1012, 1012, 1012, undefined]);
+    clock.advance(250);
+    await flush();
+    await stopped;
+    expect(closedAt()).toEqual([1012, 1012, 1012, 1012]);
+    expect(chat.connectionCount).toBe(0);
+  });
+
+  test("a connection's admitted requests are answered at its turn before it closes; the store deadline is spreadMs + requestBudgetMs", async () => {
+    const { chat, clock, hold, release, member } = await setup();
+    const a = await member('a');
+    const b = await member('b');
+    hold();
+    a.say('held at the stop');
+    const stopped = chat.stop({ spreadMs: 1000, requestBudgetMs: 500, code: 1001, reason: 'server shutting down' });
+    await flush();
+    // a's turn came at once, but its send waits for the store: not closed yet.
+    expect(a.c.closedWith).toBeUndefined();
+    a.say('after its turn: never run');
+    release();
+    await flush();
+    expect(texts(a.c)).toEqual(['held at the stop']);
+    expect(a.c.closedWith?.code).toBe(1001);
+    // b, not yet at its turn, still sends; its append is held past the deadline.
+    hold();
+    b.say('stuck');
+    clock.advance(500);
+    await flush();
+    clock.advance(1000);
+    await stopped;
+    expect(errors(b.c)).toEqual(['send_message:STORE_TIMEOUT']);
+    expect(b.c.closedWith?.code).toBe(1001);
+  });
+});
+

@@ -1,6 +1,7 @@
 import { createAddressBook } from './address-book';
 import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
+import { spreadStop } from './spread-stop';
 import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
 import { enabledFeatures } from './features';
@@ -102,6 +103,9 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const stops: Cancel[] = [];
   let closed = false;
   let draining: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  /** Sessions whose turn to stop has come (`stop`): what they still send is dropped unanswered. */
+  const leaving = new WeakSet<Session>();
 
   function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
     // Checked when the request's turn comes: a hello queued before it counts.
@@ -126,7 +130,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
     // Draining: whatever the transport still delivers is never run, so it gets no answer.
-    if (s.closed || draining) return;
+    if (s.closed || draining || leaving.has(s)) return;
     s.heartbeat.alive();
     const job = gate(s, data, isBinary);
     // Admitted: queued and served in order, never refused for queue length.
@@ -158,6 +162,22 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     });
   }
 
+  function closeServer(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down'): void {
+    if (closed) return;
+    closed = true;
+    for (const stop of stops.splice(0)) stop();
+    roomLists.close();
+    feed.close();
+    // Goodbye first: the other instances drop all our members at once, not one leave each.
+    presence.close();
+    presenceFrames.close();
+    for (const s of [...sessions]) {
+      s.connection.close(code, reason);
+      onClosed(s, code);
+    }
+    typing.close();
+  }
+
   return {
     limits,
     clock,
@@ -183,7 +203,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     open(connection) {
       const s = createSession(connection, { clock, ids, limits, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
-      if (closed || draining) {
+      if (closed || draining || stopping) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
         addresses.detach(s.address, clock.now());
@@ -230,20 +250,28 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       return draining;
     },
 
-    close(code = CloseCode.GOING_AWAY, reason = 'server shutting down') {
-      if (closed) return;
-      closed = true;
-      for (const stop of stops.splice(0)) stop();
-      roomLists.close();
-      feed.close();
-      // Goodbye first: the other instances drop all our members at once, not one leave each.
-      presence.close();
-      presenceFrames.close();
-      for (const s of [...sessions]) {
-        s.connection.close(code, reason);
-        onClosed(s, code);
-      }
-      typing.close();
+    stop(plan) {
+      stopping ??= (async () => {
+        await spreadStop([...sessions], plan, {
+          clock,
+          log,
+          drainOne: (s) => {
+            leaving.add(s);
+            return s.requests.drain();
+          },
+          pendingOf: (s) => s.requests.pending,
+          closeOne: (s) => {
+            if (s.closed) return;
+            s.connection.close(plan.code, plan.reason);
+            onClosed(s, plan.code);
+          },
+          expireStore: () => guard.expire(),
+        });
+        closeServer(plan.code, plan.reason);
+      })();
+      return stopping;
     },
+
+    close: closeServer,
   };
 }

@@ -30,6 +30,7 @@ export { createMemoryBus } from './memory-bus';
 
 // Server: the rg-chat-v1 server a transport and app hold.
 export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServerOptions } from './chat-server';
+export type { StopPlan } from './spread-stop';
 
 // Edge: the decisions a transport maps its library onto.
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';

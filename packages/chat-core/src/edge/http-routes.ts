@@ -41,7 +41,8 @@ async function roomMessages(chat: ChatServer, encodedId: string, search: string)
 
 /**
  * The plain-HTTP side, written once for every transport: `GET /healthz`
- * (200 when the store answers in time, 503 otherwise) and `GET /api/rooms`
+ * (200 when the store answers in time, 503 otherwise and from the moment
+ * the server starts stopping) and `GET /api/rooms`
  * (one page of the live room list: `limit` 1..200, default 50; `cursor`, the
  * previous page's `nextCursor`; `q`, a case-insensitive substring of id or
  * name; a bad one is 400 `{"error":"INVALID_REQUEST"}`) and
@@ -49,7 +50,7 @@ async function roomMessages(chat: ChatServer, encodedId: string, search: string)
  * that matches the path. Anything else is 404, or 405 for a known path of
  * core's with another method.
  */
-export async function handleHttp(chat: ChatServer, request: EdgeRequest, routes: readonly HttpRoute[] = []): Promise<HttpReply> {
+export async function handleHttp(chat: ChatServer, request: EdgeRequest, routes: readonly HttpRoute[] = [], stopping = false): Promise<HttpReply> {
   const { method, url } = request;
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -65,6 +66,8 @@ export async function handleHttp(chat: ChatServer, request: EdgeRequest, routes:
     const query = parseRoomQuery(search);
     return query ? json(200, chat.searchRooms(query)) : json(400, { error: 'INVALID_REQUEST' });
   }
+  // Stopping: a load balancer must stop routing here before the sockets close (rolling restarts).
+  if (stopping) return json(503, { status: 'stopping', connections: chat.connectionCount });
   try {
     await chat.check();
     return json(200, { status: 'ok', connections: chat.connectionCount });

@@ -82,7 +82,23 @@ describe('createTransportEdge', () => {
     expect(stops).toBe(1);
     expect(edge.closing).toBe(true);
     expect(edge.upgrade(upgradeRequest(handshake))).toMatchObject({ accept: false, answer: { status: 503, statusText: 'Service Unavailable' } });
-    expect(await edge.http(httpRequest('GET', '/healthz'))).toMatchObject({ status: 200, closeConnection: true });
+    expect(await edge.http(httpRequest('GET', '/healthz'))).toMatchObject({ status: 503, closeConnection: true });
+    expect(await edge.http(httpRequest('GET', '/api/rooms'))).toMatchObject({ status: 200, closeConnection: true });
+  });
+
+  test('refuse: still listening, new sockets and /healthz get 503 at once (rolling restarts), the rest of HTTP still answers', async () => {
+    let stops = 0;
+    const edge = createTransportEdge(fakeChat());
+    const running = edge.running(1234, async () => void stops++);
+    expect(await edge.http(httpRequest('GET', '/healthz'))).toMatchObject({ status: 200, closeConnection: false });
+    running.refuse();
+    running.refuse();
+    expect(stops).toBe(0);
+    expect(edge.upgrade(upgradeRequest(handshake))).toMatchObject({ accept: false, answer: { status: 503 } });
+    const health = await edge.http(httpRequest('GET', '/healthz'));
+    expect(health).toMatchObject({ status: 503, closeConnection: true });
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'stopping' });
+    expect(await edge.http(httpRequest('GET', '/api/rooms'))).toMatchObject({ status: 200 });
   });
 
   test('an accepted upgrade names the peer; X-Forwarded-For counts only with trustProxy', () => {

@@ -28,7 +28,7 @@ export type EdgeUpgrade = { readonly accept: true; readonly peer: Peer } | { rea
  * decides nothing itself.
  */
 export interface TransportEdge {
-  /** True once the running transport's `close` was called: upgrades get 503 and HTTP answers close their connection. */
+  /** True once the running transport's `refuse` or `close` was called: upgrades and /healthz get 503, HTTP answers close their connection. */
   readonly closing: boolean;
   /** Decides an upgrade request (see `decideUpgrade`) and logs an Origin refusal. */
   upgrade(request: EdgeRequest): EdgeUpgrade;
@@ -79,7 +79,7 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
   async function http(request: EdgeRequest): Promise<HttpAnswer> {
     const { method, url } = request;
     try {
-      const reply = await handleHttp(chat, request, routes);
+      const reply = await handleHttp(chat, request, routes, closing);
       const bytes = utf8Length(reply.body);
       const omitBody = method === 'HEAD';
       return {
@@ -121,6 +121,9 @@ export function createTransportEdge(chat: ChatServer, options: TransportEdgeOpti
       let stopped: Promise<void> | undefined;
       return {
         port,
+        refuse() {
+          closing = true;
+        },
         close() {
           closing = true;
           stopped ??= stopListening();

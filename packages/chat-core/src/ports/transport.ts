@@ -25,6 +25,12 @@ export interface TransportOptions {
 export interface RunningTransport {
   /** The port actually bound. */
   readonly port: number;
+  /**
+   * Still listening, refuses new sockets (503) and answers `/healthz` 503, so
+   * a load balancer stops routing here while the open sockets are let go
+   * (`ChatServer.stop`). Idempotent.
+   */
+  refuse(): void;
   /** Stops accepting connections and HTTP requests; does not close open sockets (core does, with 1001/1012). Idempotent. */
   close(): Promise<void>;
   /**
