@@ -21,7 +21,7 @@ export interface AddressEntry {
 }
 
 /** Whether one more connection fits: `server-full` past `maxConnections`, `address-full` past `maxConnectionsPerIp`. */
-export type Admission = 'ok' | 'server-full' | 'address-full';
+export type Admission = 'ok' | 'server-full' | 'address-full' | 'banned';
 
 /** Per-address state (buckets, connection counts), bounded; counted by core on open and close. */
 export interface AddressBook {

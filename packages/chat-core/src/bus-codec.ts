@@ -8,7 +8,8 @@
  * during a rolling upgrade: a JSON object with `i` the sending instance and
  * `k` the event kind, plus the kind's fields:
  * `{"i":…,"k":"message","message":{…},"room":{…}}`, `{"i":…,"k":"room","room":{…}}`,
- * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, for
+ * `{"i":…,"k":"room_removed","roomId":"…"}`, `{"i":…,"k":"resync"}`, for moderation
+ * `{"i":…,"k":"bans_changed"}` and `{"i":…,"k":"kick","clientId":…}`, for
  * the extensions `{"i":…,"k":"message_deleted","roomId":…,"messageId":…,"seq":…,"room":{…},"lastSeq":…}` and
  * `{"i":…,"k":"reaction","roomId":…,"messageId":…,"emoji":…,"count":…,"clientId":…,"on":…}`, and the
  * ephemeral presence and typing kinds of presence/ephemeral-codec.ts. An
@@ -36,6 +37,10 @@ export function encodeBusEvent(instanceId: string, event: BusEvent): string {
       return JSON.stringify({ i: instanceId, k: 'room_removed', roomId: event.roomId });
     case 'resync':
       return JSON.stringify({ i: instanceId, k: 'resync' });
+    case 'bans_changed':
+      return JSON.stringify({ i: instanceId, k: 'bans_changed' });
+    case 'kick':
+      return JSON.stringify({ i: instanceId, k: 'kick', clientId: event.clientId });
     case 'message_deleted': {
       const { roomId, messageId, seq, room, lastSeq } = event;
       return JSON.stringify({ i: instanceId, k: 'message_deleted', roomId, messageId, seq, room, lastSeq });
@@ -120,6 +125,10 @@ export function decodeBusEvent(payload: string | undefined): BusEnvelope | undef
       return typeof x.roomId === 'string' ? { instanceId, event: { kind: 'room_removed', roomId: x.roomId } } : undefined;
     case 'resync':
       return { instanceId, event: { kind: 'resync' } };
+    case 'bans_changed':
+      return { instanceId, event: { kind: 'bans_changed' } };
+    case 'kick':
+      return typeof x.clientId === 'string' ? { instanceId, event: { kind: 'kick', clientId: x.clientId } } : undefined;
     case 'message_deleted': {
       const room = readRoomRecord(x.room);
       const { roomId, messageId, seq, lastSeq } = x;

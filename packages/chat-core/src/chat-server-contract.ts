@@ -1,4 +1,5 @@
 import type { StopPlan } from './spread-stop';
+import type { ChatAdmin } from './moderation/moderation';
 import type { Admission } from './address-book';
 import type { Limits } from './limits';
 import type { Bus } from './ports/bus';
@@ -58,6 +59,8 @@ export interface ChatServer {
    * close; refusals are logged at most once a minute per kind and address.
    */
   admit(remoteAddress: string): Admission;
+  /** What an operator can do (the admin HTTP API maps onto it). */
+  readonly admin: ChatAdmin;
   /** A transport hands over a new socket; it calls the returned events from then on. */
   open(connection: Connection): ConnectionEvents;
   /** Loads the room list and starts timers and the bus subscription. Call once before `open`. */

@@ -2,6 +2,8 @@ import { createAddressBook } from './address-book';
 import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
 import { spreadStop } from './spread-stop';
+import { createModeration } from './moderation/moderation';
+import type { Admission } from './address-book';
 import { createConnectionAdmission } from './connection-admission';
 import { ChatError, ErrorCode, isChatError } from './error-codes';
 import { enabledFeatures } from './features';
@@ -97,7 +99,24 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     typing,
   };
   const addresses = createAddressBook(limits);
-  const admit = createConnectionAdmission(addresses, clock, log, limits);
+  const admitByCaps = createConnectionAdmission(addresses, clock, log, limits);
+  const moderation = createModeration({
+    store,
+    guard,
+    bus,
+    clock,
+    ids,
+    log,
+    presence,
+    directory,
+    sessions: () => sessions,
+    close: (s, code, reason) => {
+      s.connection.close(code, reason);
+      onClosed(s, code);
+    },
+  });
+  // A banned address is refused before it counts against any cap.
+  const admit = (address: string): Admission => (moderation.banned(address) ? 'banned' : admitByCaps(address));
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
   const sessions = new Set<Session>();
   const stops: Cancel[] = [];
@@ -183,6 +202,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     clock,
     acceptsOrigin,
     admit,
+    admin: moderation.admin,
     get connectionCount() {
       return sessions.size;
     },
@@ -190,6 +210,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     async start() {
       directory.replaceAll(await guard('listRooms', () => store.listRooms()));
       stops.push(bus.subscribe(createBusRouter({ store, guard, directory, feed, events, log })));
+      await moderation.start();
+      stops.push(moderation.stop, bus.subscribe((event) => moderation.onBusEvent(event)));
       roomLists.start();
       typing.start();
       presence.start();

@@ -21,6 +21,8 @@ export type {
   ReactionChange,
   ReactOutcome,
   ReactionCounts,
+  BanRecord,
+  ModerationStore,
 } from './ports/store';
 export type { Bus, BusEvent } from './ports/bus';
 export type { Connection, ConnectionEvents } from './ports/connection';
@@ -31,6 +33,8 @@ export { createMemoryBus } from './memory-bus';
 // Server: the rg-chat-v1 server a transport and app hold.
 export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServerOptions } from './chat-server';
 export type { StopPlan } from './spread-stop';
+export type { ChatAdmin, AdminConnection } from './moderation/moderation';
+export { parseNetwork } from './moderation/cidr';
 
 // Edge: the decisions a transport maps its library onto.
 export { createTransportEdge, type TransportEdge, type TransportEdgeOptions, type EdgeUpgrade } from './edge/transport-edge';

@@ -122,6 +122,21 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'bans',
+    // As SQLite's migration 8 (issue #14, moderation).
+    sql: (s) => `
+      CREATE TABLE ${s}.bans (
+        id         TEXT PRIMARY KEY,
+        cidr       TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX bans_expires_at ON ${s}.bans (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -36,7 +36,8 @@ export function createPostgresExtensions({ pool, sql, query, isClosed }: Postgre
       type Row = Partial<RoomRow> & { author_key: string | null; deleted_seq: Int8 | null; last_seq: Int8 | null };
       const [row] = await query<Row>(sql.deleteMessage, [roomId, messageId, authorKey]);
       if (!row) return { kind: 'not_found' };
-      if (row.deleted_seq === null || row.last_seq === null) return row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
+      // Not deleted by this statement: someone else deleted it first (not found), or it is not this author's.
+      if (row.deleted_seq === null || row.last_seq === null) return authorKey === null || row.author_key === authorKey ? { kind: 'not_found' } : { kind: 'forbidden' };
       return { kind: 'deleted', seq: Number(row.deleted_seq), room: toRoom(row as RoomRow), lastSeq: Number(row.last_seq) };
     },
     async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {

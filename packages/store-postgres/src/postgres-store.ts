@@ -14,6 +14,7 @@ import {
 } from '@rgchat/chat-core';
 import { latestVersion, migrate } from './migrations';
 import { createPostgresExtensions } from './postgres-extensions';
+import { createPostgresModeration } from './postgres-moderation';
 import { withDeadline } from './with-deadline';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
@@ -103,6 +104,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     return result.rows;
   };
   const extensions = createPostgresExtensions({ pool, sql, query, isClosed: () => closed });
+  const moderation = createPostgresModeration({ pool, schema: o.schema, query, isClosed: () => closed });
 
   /**
    * One statement for messages of one room, in order. It commits on its own
@@ -278,6 +280,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     messagesAfter: async (roomId, afterSeq, limit) =>
       (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
     ...extensions,
+    ...moderation,
     async check() {
       if (closed) throw new Error('Postgres store is closed');
       writeHealth.assertWritable(performance.now());

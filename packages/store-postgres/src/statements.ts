@@ -81,7 +81,7 @@ export function statementsFor(schema: string) {
       ), gone AS (
         UPDATE ${s}.messages m SET deleted = true, text = ''
           FROM target t
-         WHERE m.id = $2 AND m.room_id = $1 AND NOT m.deleted AND t.author_key = $3
+         WHERE m.id = $2 AND m.room_id = $1 AND NOT m.deleted AND ($3::text IS NULL OR t.author_key = $3)
         RETURNING m.seq
       ), unreacted AS (
         DELETE FROM ${s}.reactions WHERE message_id = $2 AND EXISTS (SELECT 1 FROM gone)

@@ -47,7 +47,7 @@ describePostgres('postgres store', () => {
         const idx = await c.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
         // rooms_last_message_ts is gone, as in SQLite (migration 2 in both).
         expect(idx.rows.map((r: { indexname: string }) => r.indexname).sort()).toEqual(
-          ['health_pkey', 'messages_client_msg', 'messages_pkey', 'messages_room_seq', 'reactions_pkey', 'rooms_pkey', 'schema_migrations_pkey'],
+          ['bans_expires_at', 'bans_pkey', 'health_pkey', 'messages_client_msg', 'messages_pkey', 'messages_room_seq', 'reactions_pkey', 'rooms_pkey', 'schema_migrations_pkey'],
         );
         const types = await c.query(
           `SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -55,6 +55,8 @@ describePostgres('postgres store', () => {
           [schema],
         );
         expect(types.rows.map((r: { table_name: string; column_name: string }) => `${r.table_name}.${r.column_name}`)).toEqual([
+          'bans.created_at',
+          'bans.expires_at',
           'health.checked_at',
           'messages.avatar_id',
           'messages.seq',

@@ -130,6 +130,23 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: 'bans',
+    // Issue #14, moderation: an address or network (canonical CIDR) kept out
+    // until expires_at. Read whole at start and every 30 s; the index keeps
+    // that read to the bans in force as old ones pile up.
+    sql: `
+      CREATE TABLE bans (
+        id         TEXT PRIMARY KEY,
+        cidr       TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX bans_expires_at ON bans (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

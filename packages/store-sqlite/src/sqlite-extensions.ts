@@ -5,17 +5,18 @@ import { toMessage, toRoom, type Statements } from './statements';
 /** The store operations of the extensions (history pages, delete, reactions), synchronous; the store wraps them. */
 export interface SqliteExtensions {
   messagesPage(roomId: string, query: PageQuery): MessagePage | undefined;
-  deleteMessage(roomId: string, messageId: string, authorKey: string): DeleteOutcome;
+  deleteMessage(roomId: string, messageId: string, authorKey: string | null): DeleteOutcome;
   react(change: ReactionChange): ReactOutcome;
   reactionCounts(roomId: string, messageIds: readonly string[]): ReadonlyMap<string, ReactionCounts>;
 }
 
 export function createSqliteExtensions(db: Database, stmts: Statements): SqliteExtensions {
   // Synchronous, so it runs between append batches, never inside one.
-  const deleteOne = db.transaction((roomId: string, messageId: string, authorKey: string): DeleteOutcome => {
+  const deleteOne = db.transaction((roomId: string, messageId: string, authorKey: string | null): DeleteOutcome => {
     const target = stmts.findVisible.get(messageId, roomId);
     if (target === undefined) return { kind: 'not_found' };
-    if (target.author_key === null || target.author_key !== authorKey) return { kind: 'forbidden' };
+    // null: a moderator, who may delete anyone's message.
+    if (authorKey !== null && (target.author_key === null || target.author_key !== authorKey)) return { kind: 'forbidden' };
     stmts.markDeleted.run(messageId);
     stmts.unreact.run(messageId);
     const row = stmts.uncount.get(roomId);

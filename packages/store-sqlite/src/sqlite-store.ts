@@ -19,6 +19,7 @@ import { createAppendQueue, type Outcome } from './append-queue';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { latestVersion, migrate } from './migrations';
 import { createSqliteExtensions } from './sqlite-extensions';
+import { createSqliteModeration } from './sqlite-moderation';
 import { prepareStatements, toMessage, toRoom } from './statements';
 
 export interface SqliteStoreOptions {
@@ -137,6 +138,7 @@ const isMessageError = (e: unknown): boolean =>
 function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | undefined): ChatStore {
   const stmts = prepareStatements(db);
   const extensions = createSqliteExtensions(db, stmts);
+  const moderation = createSqliteModeration(db);
   let closed = false;
   let closing: Promise<void> | undefined;
   // A whole append batch's failure, reported by check() (see write-health.ts
@@ -273,6 +275,11 @@ function createSqliteStore(db: Database, log: Log, checkpointer: Checkpointer | 
     deleteMessage: (roomId, messageId, authorKey) => run(() => extensions.deleteMessage(roomId, messageId, authorKey)),
     react: (change) => run(() => extensions.react(change)),
     reactionCounts: (roomId, messageIds) => run(() => extensions.reactionCounts(roomId, messageIds)),
+    addBan: (ban) => run(() => moderation.addBan(ban)),
+    liftBan: (id) => run(() => moderation.liftBan(id)),
+    activeBans: (now) => run(() => moderation.activeBans(now)),
+    // Synchronous, so it runs between append batches, never inside one.
+    deleteRoom: (roomId) => run(() => moderation.deleteRoom(roomId)),
     check: () =>
       run(() => {
         writeHealth.assertWritable(performance.now());

@@ -52,7 +52,7 @@ describe('sqlite store', () => {
       expect(other.pragma('page_size', { simple: true })).toBe(1024);
       expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'sqlite schema migrated' }));
       const indexes = other.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all();
-      expect(indexes).toEqual(['messages_room_seq', 'messages_client_msg']);
+      expect(indexes).toEqual(['messages_room_seq', 'messages_client_msg', 'bans_expires_at']);
     });
 
     test('history reads use the (room_id, seq) index', async () => {

@@ -28,6 +28,10 @@ describeStoreContract('memory', async () => {
         deleteMessage: live((roomId, messageId, authorKey) => backing.deleteMessage(roomId, messageId, authorKey)),
         react: live((change) => backing.react(change)),
         reactionCounts: live((roomId, messageIds) => backing.reactionCounts(roomId, messageIds)),
+        addBan: live((ban) => backing.addBan(ban)),
+        liftBan: live((id) => backing.liftBan(id)),
+        activeBans: live((now) => backing.activeBans(now)),
+        deleteRoom: live((roomId) => backing.deleteRoom(roomId)),
         check: live(() => backing.check()),
         async close() {
           closed = true;

@@ -1,4 +1,4 @@
-import { ChatError, ErrorCode, roomAfter, storedMessage, type ChatStore, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
+import { ChatError, ErrorCode, roomAfter, storedMessage, type BanRecord, type ChatStore, type MessageRecord, type RoomRecord } from '@rgchat/chat-core';
 
 /**
  * The in-memory store: the reference the store contract suite is written
@@ -22,6 +22,7 @@ export function createMemoryStore(): MemoryStore {
   const authors = new Map<string, string | undefined>();
   /** Reactions by message id: emoji to (userKey to ts), in the order each emoji was first given. */
   const reactions = new Map<string, Map<string, Map<string, number>>>();
+  const bans = new Map<string, BanRecord>();
   const keyOf = (roomId: string, authorKey: string | undefined, clientMsgId: string): string => JSON.stringify([roomId, authorKey ?? null, clientMsgId]);
   let closed = false;
 
@@ -111,7 +112,7 @@ export function createMemoryStore(): MemoryStore {
       const room = rooms.get(roomId);
       if (at < 0 || !room) return { kind: 'not_found' };
       const author = authors.get(messageId);
-      if (author === undefined || author !== authorKey) return { kind: 'forbidden' };
+      if (authorKey !== null && (author === undefined || author !== authorKey)) return { kind: 'forbidden' };
       const [gone] = all.splice(at, 1);
       reactions.delete(messageId);
       // Key order as roomAfter builds it; the last activity stays.
@@ -150,6 +151,31 @@ export function createMemoryStore(): MemoryStore {
         out.set(id, sorted.map(([emoji, people]) => [emoji, people.size] as const));
       }
       return out;
+    },
+    async addBan(ban) {
+      await gate();
+      bans.set(ban.id, ban);
+    },
+    async liftBan(id) {
+      await gate();
+      return bans.delete(id);
+    },
+    async activeBans(now) {
+      await gate();
+      return [...bans.values()].filter((b) => b.expiresAt > now).sort((a, b) => a.createdAt - b.createdAt);
+    },
+    async deleteRoom(roomId) {
+      await gate();
+      if (!rooms.has(roomId)) return false;
+      for (const m of messages.get(roomId) ?? []) {
+        reactions.delete(m.id);
+        authors.delete(m.id);
+      }
+      for (const [key, m] of keyed) if (m.roomId === roomId) keyed.delete(key);
+      rooms.delete(roomId);
+      messages.delete(roomId);
+      lastSeqs.delete(roomId);
+      return true;
     },
     async check() {
       await gate();

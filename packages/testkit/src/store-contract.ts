@@ -1,6 +1,7 @@
 import { ErrorCode, roomAfter, storedMessage, type ChatStore, type NewMessage } from '@rgchat/chat-core';
 import { describeAcksContract } from './store-contract-acks';
 import { describeDeleteContract } from './store-contract-delete';
+import { describeModerationContract } from './store-contract-moderation';
 import { describeReactionsContract } from './store-contract-reactions';
 
 /**
@@ -280,5 +281,6 @@ export function describeStoreContract(name: string, harness: () => Promise<Store
     describeAcksContract(() => store, reopen);
     describeDeleteContract(() => store, reopen);
     describeReactionsContract(() => store, reopen);
+    describeModerationContract(() => store, reopen);
   });
 }

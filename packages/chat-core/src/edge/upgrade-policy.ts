@@ -14,7 +14,9 @@ export type UpgradeRefusal =
   /** `maxConnections` reached: the server is full. */
   | { readonly status: 503; readonly why: 'server-full' }
   /** `maxConnectionsPerIp` reached: too many from the client's address. */
-  | { readonly status: 429; readonly why: 'address-full' };
+  | { readonly status: 429; readonly why: 'address-full' }
+  /** A moderator banned the client's address (issue #14). */
+  | { readonly status: 403; readonly why: 'banned' };
 
 export type UpgradeVerdict = { readonly accept: true; readonly origin: string | undefined } | ({ readonly accept: false } & UpgradeRefusal);
 
@@ -38,8 +40,9 @@ function handshakeValid(request: EdgeRequest): boolean {
  * Decides one upgrade request: 503 while the server stops, 404 for a path
  * other than `/` (a query string is ignored), 405 for another method, 400 for
  * a malformed handshake, 403 for an Origin `acceptsOrigin` refuses, then the
- * connection caps `admit` decides (503 server full, 429 too many from the
- * address; asked last, so only a valid handshake counts against them);
+ * connection caps and bans `admit` decides (503 server full, 429 too many
+ * from the address, 403 banned; asked last, so only a valid handshake
+ * counts against them);
  * otherwise accept, with the Origin (undefined when absent or empty).
  */
 export function decideUpgrade(
@@ -57,5 +60,6 @@ export function decideUpgrade(
   const admission = admit();
   if (admission === 'server-full') return { accept: false, status: 503, why: admission };
   if (admission === 'address-full') return { accept: false, status: 429, why: admission };
+  if (admission === 'banned') return { accept: false, status: 403, why: admission };
   return { accept: true, origin };
 }

@@ -38,6 +38,10 @@ export type BusEvent =
    * bus, is the source of truth.
    */
   | { readonly kind: 'resync' }
+  /** A moderator added or lifted a ban (stored): every instance re-reads the bans and closes banned sockets. */
+  | { readonly kind: 'bans_changed' }
+  /** A moderator closes the connection `clientId`, on whichever instance holds it. */
+  | { readonly kind: 'kick'; readonly clientId: string }
   | EphemeralEvent;
 
 /** A member put into (`member` set) or taken out of (`member` null) a room, by the instance that holds it. */

@@ -137,13 +137,14 @@ export interface MessageStore {
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
   /**
    * Deletes the room's message `messageId` if `authorKey` wrote it (the
-   * `NewMessage.authorKey` it was stored with): from then on no read returns
+   * `NewMessage.authorKey` it was stored with), or whoever wrote it when
+   * `authorKey` is null (a moderator): from then on no read returns
    * it, and the room's `messageCount` is one lower in the same transaction,
    * while its seq counter stays, so the seq is never assigned again. Its
    * reactions go with it; its idempotency key stays (a resend is still a
    * duplicate). Atomic against concurrent deletes: one of them deletes.
    */
-  deleteMessage(roomId: string, messageId: string, authorKey: string): Promise<DeleteOutcome>;
+  deleteMessage(roomId: string, messageId: string, authorKey: string | null): Promise<DeleteOutcome>;
   /**
    * Turns one person's reaction on a visible message on or off: at most one
    * per (message, emoji, userKey), at most `maxEmoji` distinct emoji per
@@ -191,8 +192,34 @@ export interface HistoryStore {
   messagesPage(roomId: string, query: PageQuery): Promise<MessagePage | undefined>;
 }
 
+/** An address or network kept out until `expiresAt` (issue #14, moderation). */
+export interface BanRecord {
+  readonly id: string;
+  /** Canonical CIDR: `203.0.113.0/24`, `2001:db8::/32`; a single address is /32 or /128. */
+  readonly cidr: string;
+  readonly reason: string;
+  readonly createdAt: number;
+  /** Ms since the epoch; the ban applies while `now < expiresAt`. */
+  readonly expiresAt: number;
+}
+
+/** What moderators change: bans and whole rooms. */
+export interface ModerationStore {
+  /** Stores a ban (ids are unique; core issues them). */
+  addBan(ban: BanRecord): Promise<void>;
+  /** Removes the ban; resolves false when there was none with this id. */
+  liftBan(id: string): Promise<boolean>;
+  /** The bans with `expiresAt > now`, oldest first; expired ones may be purged meanwhile. */
+  activeBans(now: number): Promise<BanRecord[]>;
+  /**
+   * Deletes the room with every message and reaction in it, in one
+   * transaction; resolves false when there was no such room.
+   */
+  deleteRoom(roomId: string): Promise<boolean>;
+}
+
 /** What core needs from storage, plus its lifecycle. */
-export interface ChatStore extends RoomStore, MessageStore, HistoryStore {
+export interface ChatStore extends RoomStore, MessageStore, HistoryStore, ModerationStore {
   /** Resolves when the store can serve reads and writes (health check). */
   check(): Promise<void>;
   /** Flushes and releases everything; idempotent. */
