@@ -99,7 +99,9 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
   c.register(tokens.ids, { useFactory: instanceCachingFactory(() => createRandomIds()) });
   c.register(tokens.instanceId, { useFactory: instanceCachingFactory(() => createInstanceId()) });
   c.register(tokens.store, { useFactory: instanceCachingFactory((r) => get(r, 'storage').store) });
-  c.register(tokens.routes, { useFactory: instanceCachingFactory((r) => appRoutes(get(r, 'config'))) });
+  c.register(tokens.routes, {
+    useFactory: instanceCachingFactory((r) => appRoutes(get(r, 'config'), { admin: () => get(r, 'chat').admin, log: get(r, 'log') })),
+  });
   c.register(tokens.transport, {
     useFactory: instanceCachingFactory((r) => {
       const { host, port, trustProxy } = get(r, 'config').transport;

@@ -30,5 +30,8 @@ export function summarizeConfig(config: AppConfig): Record<string, unknown> {
     features: config.features ?? 'all',
     logLevel: config.logLevel,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    drainMs: config.drainMs,
+    // The token itself is a secret: only whether the admin API exists.
+    adminApi: config.adminToken === undefined ? 'off' : 'on',
   };
 }

@@ -9,6 +9,9 @@ export { TRANSPORT_KINDS, type StorageConfig, type StorageKind, type TransportKi
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
+/** The shortest ADMIN_TOKEN accepted: e.g. `openssl rand -hex 16` gives 32. */
+export const MIN_ADMIN_TOKEN_CHARS = 24;
+
 export const STORAGE_KINDS = Object.keys(storages) as [StorageKind, ...StorageKind[]];
 export const BUS_KINDS = Object.keys(buses) as [BusKind, ...BusKind[]];
 
@@ -41,6 +44,8 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /** The closes of a stop are spread over this long, in ms (`DRAIN_MS`, at most half of shutdownTimeoutMs). */
   readonly drainMs: number;
+  /** The admin API's bearer token (`ADMIN_TOKEN`); undefined: there is no admin API. A secret: never logged. */
+  readonly adminToken: string | undefined;
 }
 
 /** The environment is unusable; `problems` names every bad variable, one entry each. */
@@ -104,6 +109,7 @@ export const ENV_VARS: readonly string[] = [
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
   'DRAIN_MS',
+  'ADMIN_TOKEN',
 ];
 
 /** A limit's range is core's: `createLimits` judges the value, so the two can never disagree. */
@@ -188,6 +194,10 @@ const envSchema = v.object({
   TRUST_PROXY: v.optional(flag, 'false'),
   SHUTDOWN_TIMEOUT_MS: v.optional(inRange(100, 600_000), '5000'),
   DRAIN_MS: v.optional(inRange(0, 300_000)),
+  // Long enough that guessing it over HTTP is hopeless; printable, no spaces (it travels in a header).
+  ADMIN_TOKEN: v.optional(
+    v.pipe(v.string(), v.minLength(MIN_ADMIN_TOKEN_CHARS, `must be at least ${MIN_ADMIN_TOKEN_CHARS} characters`), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
+  ),
 });
 
 /** DRAIN_MS when unset: 2 s, but never more than 40 % of the stop's whole budget. */
@@ -298,5 +308,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     drainMs: e.DRAIN_MS ?? defaultDrainMs(e.SHUTDOWN_TIMEOUT_MS),
+    adminToken: e.ADMIN_TOKEN,
   });
 }

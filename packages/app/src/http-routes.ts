@@ -1,5 +1,12 @@
-import type { HttpRoute } from '@rgchat/chat-core';
+import type { ChatAdmin, HttpRoute, Log } from '@rgchat/chat-core';
+import { adminRoutes } from './admin-routes';
 import type { AppConfig } from './config';
+
+/** What the app's routes need from the running app, resolved at request time. */
+export interface AppRouteDeps {
+  readonly admin: () => ChatAdmin;
+  readonly log: Log;
+}
 
 /**
  * The plain-HTTP routes the app adds to core's own (`/healthz`, `/api/...`)
@@ -7,7 +14,11 @@ import type { AppConfig } from './config';
  * serves HTTP (the web page, metrics, the admin API) contributes its routes
  * here, built from the validated config.
  */
-export function appRoutes(config: AppConfig): readonly HttpRoute[] {
-  void config;
-  return [];
+export function appRoutes(config: AppConfig, deps: AppRouteDeps): readonly HttpRoute[] {
+  const routes: HttpRoute[] = [];
+  // No token, no admin API: /admin/ is a plain 404, as if it did not exist.
+  if (config.adminToken !== undefined) {
+    routes.push(adminRoutes({ token: config.adminToken, admin: deps.admin, log: deps.log, trustProxy: config.transport.trustProxy }));
+  }
+  return routes;
 }

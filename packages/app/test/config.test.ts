@@ -1,5 +1,5 @@
 import { createLimits, defaultLimits } from '@rgchat/chat-core';
-import { ConfigError, loadConfig, type AppConfig } from '../src/config';
+import { ConfigError, loadConfig, MIN_ADMIN_TOKEN_CHARS, type AppConfig } from '../src/config';
 import { redactUrl, summarizeConfig } from '../src/config-summary';
 
 const load = (env: Record<string, string>): AppConfig => loadConfig(env, '/srv/rgchat');
@@ -84,6 +84,16 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 2000,
       drainMs: 1000,
     });
+  });
+
+  test('ADMIN_TOKEN: unset means no admin API; a short or spaced token is refused; it never reaches the summary', () => {
+    expect(load({}).adminToken).toBeUndefined();
+    const token = 'a'.repeat(MIN_ADMIN_TOKEN_CHARS);
+    expect(load({ ADMIN_TOKEN: token }).adminToken).toBe(token);
+    expect(() => load({ ADMIN_TOKEN: 'a'.repeat(MIN_ADMIN_TOKEN_CHARS - 1) })).toThrow(/ADMIN_TOKEN must be at least 24 characters/);
+    expect(() => load({ ADMIN_TOKEN: `${token} x` })).toThrow(/ADMIN_TOKEN must be printable ASCII without spaces/);
+    expect(JSON.stringify(summarizeConfig(load({ ADMIN_TOKEN: token })))).not.toContain(token);
+    expect(summarizeConfig(load({ ADMIN_TOKEN: token }))).toMatchObject({ adminApi: 'on' });
   });
 
   test('DRAIN_MS: 2 s by default, at most 40 % of SHUTDOWN_TIMEOUT_MS when unset, refused above half of it', () => {
