@@ -30,8 +30,13 @@ export function describeRoomListsEndToEnd({ env, run, dir }: EndToEndContext): v
       const a = await greet(app.url, 'quota-a');
       const b = await greet(app.url, 'quota-b');
       const ids = [1, 2, 3].map((i) => `${run}-quota-${i}`);
+      // A few ms apart: rooms created in the same millisecond list by id, and the
+      // listing test below checks "most recently created first".
+      const tick = () => new Promise((r) => setTimeout(r, 5));
       await createRoom(a.client, `${run} quota 1`, ids[0]!);
+      await tick();
       await createRoom(b.client, `${run} quota 2`, ids[1]!);
+      await tick();
       await createRoom(a.client, `${run} quota 3`, ids[2]!);
 
       // Same address (127.0.0.1), other connection: the quota is per address.
