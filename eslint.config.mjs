@@ -101,4 +101,25 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The web page's own scripts: ES modules in the browser, no Node there.
+    files: ['packages/web/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        crypto: 'readonly',
+        setInterval: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        require: 'off',
+        module: 'off',
+        __dirname: 'off',
+        process: 'off',
+      },
+    },
+  },
 );

@@ -33,5 +33,6 @@ export function summarizeConfig(config: AppConfig): Record<string, unknown> {
     drainMs: config.drainMs,
     // The token itself is a secret: only whether the admin API exists.
     adminApi: config.adminToken === undefined ? 'off' : 'on',
+    webClient: config.webClient,
   };
 }

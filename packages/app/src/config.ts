@@ -46,6 +46,8 @@ export interface AppConfig {
   readonly drainMs: number;
   /** The admin API's bearer token (`ADMIN_TOKEN`); undefined: there is no admin API. A secret: never logged. */
   readonly adminToken: string | undefined;
+  /** Serve the web chat at `/` (`WEB_CLIENT`, default true). */
+  readonly webClient: boolean;
 }
 
 /** The environment is unusable; `problems` names every bad variable, one entry each. */
@@ -110,6 +112,7 @@ export const ENV_VARS: readonly string[] = [
   'SHUTDOWN_TIMEOUT_MS',
   'DRAIN_MS',
   'ADMIN_TOKEN',
+  'WEB_CLIENT',
 ];
 
 /** A limit's range is core's: `createLimits` judges the value, so the two can never disagree. */
@@ -192,6 +195,7 @@ const envSchema = v.object({
   ...limitEntries,
   LOG_LEVEL: v.optional(oneOf(LOG_LEVELS), 'info'),
   TRUST_PROXY: v.optional(flag, 'false'),
+  WEB_CLIENT: v.optional(flag, 'true'),
   SHUTDOWN_TIMEOUT_MS: v.optional(inRange(100, 600_000), '5000'),
   DRAIN_MS: v.optional(inRange(0, 300_000)),
   // Long enough that guessing it over HTTP is hopeless; printable, no spaces (it travels in a header).
@@ -309,5 +313,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     drainMs: e.DRAIN_MS ?? defaultDrainMs(e.SHUTDOWN_TIMEOUT_MS),
     adminToken: e.ADMIN_TOKEN,
+    webClient: e.WEB_CLIENT,
   });
 }

@@ -1,6 +1,7 @@
 import type { ChatAdmin, HttpRoute, Log } from '@rgchat/chat-core';
 import { adminRoutes } from './admin-routes';
 import type { AppConfig } from './config';
+import { loadWebBundle, webRoute } from './web-route';
 
 /** What the app's routes need from the running app, resolved at request time. */
 export interface AppRouteDeps {
@@ -20,5 +21,6 @@ export function appRoutes(config: AppConfig, deps: AppRouteDeps): readonly HttpR
   if (config.adminToken !== undefined) {
     routes.push(adminRoutes({ token: config.adminToken, admin: deps.admin, log: deps.log, trustProxy: config.transport.trustProxy }));
   }
+  if (config.webClient) routes.push(webRoute(loadWebBundle()));
   return routes;
 }
