@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       SHUTDOWN_TIMEOUT_MS: '2000',
       DRAIN_MS: '1000',
+      WEB_CLIENT: 'false',
+      ADMIN_TOKEN: 'x'.repeat(MIN_ADMIN_TOKEN_CHARS),
     });
     expect(c).toEqual({
       storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db', synchronous: 'full' },
@@ -83,6 +85,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 2000,
       drainMs: 1000,
+      webClient: false,
+      adminToken: 'x'.repeat(MIN_ADMIN_TOKEN_CHARS),
     });
   });
 
