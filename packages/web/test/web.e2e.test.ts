@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
 import { buildApp } from '../../app/test/support/build-app';
 
 /**
@@ -27,9 +27,7 @@ const contexts: BrowserContext[] = [];
 
 const env = () => ({
   SQLITE_PATH: join(dir, 'chat.db'),
-  RATE_LIMIT_PER_IP_PER_SEC: '100000',
-  RATE_LIMIT_PER_IP_BURST: '100000',
-  MAX_CONNECTIONS_PER_IP: '1000',
+  ...ONE_ADDRESS_ENV,
   ROOM_CREATES_PER_IP_PER_HOUR: '1000',
   PRESENCE_INTERVAL_MS: '50',
   DRAIN_MS: '0',
