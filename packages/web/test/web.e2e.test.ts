@@ -44,6 +44,10 @@ async function person(name: string, viewport = { width: 1100, height: 720 }): Pr
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
+  // A CSP refusal (a blocked script, style or connection) is a bug of the page, not a detail.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
   page.on('dialog', (d) => {
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
@@ -245,15 +249,15 @@ function rawStatus(base: string, path: string): Promise<number> {
   });
 }
 
-describe('web chat serving', () => {
+describe.each(['ws', 'uws'])('web chat serving (%s)', (transport) => {
   let served: ListeningApp;
   let off: ListeningApp;
   let sdir = '';
   beforeAll(async () => {
     sdir = mkdtempSync(join(tmpdir(), 'rgchat-web-serve-'));
     await buildApp();
-    served = await startAppProcess({ SQLITE_PATH: join(sdir, 'a.db') }, sdir);
-    off = await startAppProcess({ SQLITE_PATH: join(sdir, 'b.db'), WEB_CLIENT: 'false' }, sdir);
+    served = await startAppProcess({ SQLITE_PATH: join(sdir, 'a.db'), CHAT_TRANSPORT: transport }, sdir);
+    off = await startAppProcess({ SQLITE_PATH: join(sdir, 'b.db'), CHAT_TRANSPORT: transport, WEB_CLIENT: 'false' }, sdir);
   }, 180_000);
   afterAll(async () => {
     await stopAllApps();
