@@ -74,7 +74,14 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     }
   }
 
-  const nc: NatsConnection = await connect(connectOptions(url, `rgchat ${instanceId}`, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
+  const connectWith = connectOptions(url, `rgchat ${instanceId}`, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  let nc: NatsConnection;
+  try {
+    nc = await connect(connectWith);
+  } catch (err) {
+    // connectOptions took any credentials out of the servers: safe to name them.
+    throw new Error(`NATS bus could not connect to ${String(connectWith.servers)}: ${errText(err)}`, { cause: err });
+  }
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
 

@@ -100,7 +100,9 @@ describeNats('nats bus', () => {
       const proxy = await proxyToNats();
       const port = proxy.port;
       await proxy.down();
-      await expect(openNatsBus({ url: `nats://127.0.0.1:${port}`, instanceId: 'inst_x', subject, connectTimeoutMs: 1000 })).rejects.toThrow();
+      await expect(openNatsBus({ url: `nats://u:pw0rd@127.0.0.1:${port}`, instanceId: 'inst_x', subject, connectTimeoutMs: 1000 })).rejects.toThrow(
+        new RegExp(`^NATS bus could not connect to nats://127\\.0\\.0\\.1:${port}: `),
+      );
     });
 
     test('a payload that is not one of ours is dropped with a warning, and the bus goes on', async () => {
