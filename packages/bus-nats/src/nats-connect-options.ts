@@ -41,8 +41,11 @@ export function connectOptions(url: string, name: string, connectTimeoutMs: numb
     // Echoes are dropped by instanceId too; this saves the server sending them.
     noEcho: true,
     reconnect: true,
-    // Never give up: the bus is back when the server is.
+    // Never give up: the bus is back when the server is. The client would also
+    // give up for good after two refused logins in a row (credentials being
+    // rotated during an outage); each refusal is logged and it tries again.
     maxReconnectAttempts: -1,
+    ignoreAuthErrorAbort: true,
     reconnectTimeWait: RECONNECT_WAIT_MS,
     reconnectJitter: RECONNECT_JITTER_MS,
     reconnectJitterTLS: RECONNECT_JITTER_MS,

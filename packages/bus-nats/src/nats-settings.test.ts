@@ -45,7 +45,7 @@ describe('NATS settings', () => {
 describe('NATS connect options', () => {
   test('user and password move from the URL into options and out of every server', () => {
     const o = connectOptions('nats://al%40ice:p%3Ass@a:1,nats://b:2', 'n', 1000);
-    expect(o).toMatchObject({ servers: ['nats://a:1', 'nats://b:2'], user: 'al@ice', pass: 'p:ss', noEcho: true, maxReconnectAttempts: -1, timeout: 1000 });
+    expect(o).toMatchObject({ servers: ['nats://a:1', 'nats://b:2'], user: 'al@ice', pass: 'p:ss', noEcho: true, maxReconnectAttempts: -1, ignoreAuthErrorAbort: true, timeout: 1000 });
     expect(o.token).toBeUndefined();
     expect(o.tls).toBeUndefined();
   });
