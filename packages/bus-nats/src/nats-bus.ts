@@ -17,6 +17,8 @@ export interface NatsBusOptions {
   readonly subject?: string;
   /** Longest the first connect may take, in ms. Default 5000. */
   readonly connectTimeoutMs?: number;
+  /** Ping interval, in ms; two unanswered pings mean a dead connection. Default 5000 (tests shorten it). */
+  readonly pingIntervalMs?: number;
   readonly log?: Log;
 }
 
@@ -74,7 +76,7 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     }
   }
 
-  const connectWith = connectOptions(url, `rgchat ${instanceId}`, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  const connectWith = connectOptions(url, `rgchat ${instanceId}`, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.pingIntervalMs);
   let nc: NatsConnection;
   try {
     nc = await connect(connectWith);
@@ -131,11 +133,20 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     connected = true;
     log('info', 'bus reconnected to NATS', { subject, dropped, server: nc.getServer() });
     dropped = 0;
-    // Whatever others published while we were away is gone, and so is what
-    // we published (dropped, or lost in the socket before the loss was seen):
-    // we re-read, and so do they.
-    send(encodeBusEvent(instanceId, { kind: 'resync' }), 'resync');
-    emit({ kind: 'resync' });
+    // The client re-subscribes as it reports the reconnect, and the server may
+    // not have our subscription yet: a re-read now could miss what others
+    // publish in between. A round trip (flush) proves the server has it.
+    void nc
+      .flush()
+      .catch(() => undefined)
+      .then(() => {
+        if (closed) return;
+        // Whatever others published while we were away is gone, and so is what
+        // we published (dropped, or lost in the socket before the loss was seen):
+        // we re-read, and so do they.
+        send(encodeBusEvent(instanceId, { kind: 'resync' }), 'resync');
+        emit({ kind: 'resync' });
+      });
   }
 
   void (async () => {

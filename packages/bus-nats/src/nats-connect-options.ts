@@ -22,7 +22,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
  * `user:password@` or `token@` in the first URL that has one becomes its
  * `user`/`pass` or `token` option and is stripped from every server.
  */
-export function connectOptions(url: string, name: string, connectTimeoutMs: number): ConnectionOptions {
+export function connectOptions(url: string, name: string, connectTimeoutMs: number, pingIntervalMs: number = PING_INTERVAL_MS): ConnectionOptions {
   let auth: Pick<ConnectionOptions, 'user' | 'pass' | 'token'> = {};
   const servers = natsServers(url).map((s) => {
     const u = new URL(s);
@@ -49,7 +49,7 @@ export function connectOptions(url: string, name: string, connectTimeoutMs: numb
     reconnectTimeWait: RECONNECT_WAIT_MS,
     reconnectJitter: RECONNECT_JITTER_MS,
     reconnectJitterTLS: RECONNECT_JITTER_MS,
-    pingInterval: PING_INTERVAL_MS,
+    pingInterval: pingIntervalMs,
     maxPingOut: MAX_PINGS_OUT,
     timeout: connectTimeoutMs,
     // The first connect must fail loudly (startup stops), like the Postgres bus's first LISTEN.

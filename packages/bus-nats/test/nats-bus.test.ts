@@ -38,7 +38,7 @@ describeNats('nats bus', () => {
   describe('beyond the contract', () => {
     let subject: string;
     const toClose: { close(): Promise<unknown> }[] = [];
-    const openBus = async (instanceId: string, extra: { log?: Log; url?: string } = {}): Promise<NatsBus> => {
+    const openBus = async (instanceId: string, extra: { log?: Log; url?: string; pingIntervalMs?: number } = {}): Promise<NatsBus> => {
       const bus = await openNatsBus({ url: NATS_TEST_URL, instanceId, subject, connectTimeoutMs: 2000, ...extra });
       toClose.push(bus);
       return bus;
@@ -95,6 +95,24 @@ describeNats('nats bus', () => {
       expect(heard(gotA, 'missed_by_a')).toBe(0);
       expect(heard(gotB, 'before')).toBe(1);
     }, 60_000);
+
+    test('a connection that goes silent without closing is noticed by pings, replaced, and followed by a resync', async () => {
+      const proxy = await proxyToNats();
+      const { log, entries } = recordingLog();
+      const a = await openBus('inst_a', { log, url: `nats://127.0.0.1:${proxy.port}`, pingIntervalMs: 200 });
+      const b = await openBus('inst_b');
+      const gotA = record(a);
+      const gotB = record(b);
+      a.publish(roomEvent('before'));
+      await waitUntil(() => heard(gotB, 'before') === 1, 'B to hear A', 10_000);
+      // Sockets stay open but nothing passes: a hung server or a dead network path.
+      proxy.blackhole();
+      await waitUntil(() => entries.some((e) => e.msg.includes('went silent')), 'A to call the connection stale', 10_000);
+      await proxy.up();
+      await waitUntil(() => resyncs(gotA) >= 1, 'A to reconnect and resync', 15_000);
+      b.publish(roomEvent('after'));
+      await waitUntil(() => heard(gotA, 'after') === 1, 'A to hear B again', 10_000);
+    }, 30_000);
 
     test('the first connect failing rejects (startup stops rather than running deaf)', async () => {
       const proxy = await proxyToNats();
