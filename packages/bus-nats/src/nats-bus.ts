@@ -176,9 +176,12 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
   })().catch((err: unknown) => log('error', 'bus NATS status reader failed', { err: errText(err) }));
 
   // Only a permanent failure closes the client by itself (it reconnects for ever otherwise).
-  void nc.closed().then((err) => {
-    if (err && !closed) log('error', 'bus NATS connection closed for good; events no longer cross instances', { subject, err: errText(err) });
-  });
+  void nc
+    .closed()
+    .then((err) => {
+      if (err && !closed) log('error', 'bus NATS connection closed for good; events no longer cross instances', { subject, err: errText(err) });
+    })
+    .catch(() => undefined);
 
   return {
     publish(event) {
@@ -205,7 +208,11 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
       closing ??= (async () => {
         closed = true;
         handlers.clear();
-        sub.unsubscribe();
+        try {
+          sub.unsubscribe();
+        } catch {
+          // Already closed by the client: nothing left to unsubscribe.
+        }
         // drain() flushes what is buffered; a server that is away would hold it for ever.
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_GRACE_MS)));
