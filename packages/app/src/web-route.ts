@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
-import type { HttpReply, HttpRoute } from '@rgchat/chat-core';
+import type { EdgeRequest, HttpReply, HttpRoute } from '@rgchat/chat-core';
 
 /** Content types of the files the web client is made of. */
 const TYPES: Readonly<Record<string, string>> = {
@@ -12,22 +12,40 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The page may load only its own scripts, styles and images, and talk only
- * to its own origin (`'self'` covers ws:/wss: to the same host in CSP 3);
- * no inline script or style, no plugins, no framing, no <base> tricks.
- * User text is inserted as text anyway (see public/app.js); this is the
- * second wall.
+ * A Host header fit to be named in the CSP: a DNS name or IPv4 address, or
+ * a bracketed IPv6 one, with an optional port. Anything else (a header
+ * smuggling `;` or a space into the policy) is left out of it.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const SAFE_HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$/i;
+
+/** The request's one Host header; none when absent or repeated (which RFC 9112 §3.2 makes a 400 anyway). */
+function hostOf(request: EdgeRequest): string | undefined {
+  const hosts = request.header('host');
+  return hosts.length === 1 ? hosts[0] : undefined;
+}
+
+/**
+ * The page may load only its own scripts, styles and images, and talk only
+ * to its own origin; no inline script or style, no plugins, no framing, no
+ * <base> tricks. User text is inserted as text anyway (see public/app.js);
+ * this is the second wall. `'self'` covers ws:/wss: to the same host only
+ * in CSP 3 (older Safari refuses the socket), so connect-src also names the
+ * page's own host, as the request's Host header gives it, for both schemes
+ * (behind TLS the page connects with wss).
+ */
+export function contentSecurityPolicy(host: string | undefined): string {
+  const sockets = host !== undefined && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${sockets}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
 /** Asset URLs carry the bundle's content hash, so a URL's content never changes. */
@@ -92,7 +110,12 @@ export function webRoute(bundle: WebBundle): HttpRoute {
           contentType: TYPES['.html']!,
           body: bundle.index,
           // The page names the current asset version, so it is revalidated every time.
-          headers: { ...COMMON_HEADERS, 'content-security-policy': CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache', 'x-frame-options': 'DENY' },
+          headers: {
+            ...COMMON_HEADERS,
+            'content-security-policy': contentSecurityPolicy(hostOf(request)),
+            'cache-control': 'no-cache',
+            'x-frame-options': 'DENY',
+          },
         };
       }
       // An old version's URL (a page from before a deploy) is gone: the reload gets the new page.

@@ -273,6 +273,8 @@ describe.each(['ws', 'uws'])('web chat serving (%s)', (transport) => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
+    // The page's own ws/wss origin, named for browsers whose 'self' does not cover sockets (pre-CSP 3).
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${served.port} wss://127.0.0.1:${served.port};`);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await page.text();
     const version = /\/static\/([0-9a-f]{12})\/app\.js/.exec(html)?.[1];
