@@ -187,20 +187,31 @@ describeBrowser('web chat in Chromium', () => {
 
   test('after a server restart the page shows it is reconnecting and heals by itself', async () => {
     const page = await person('erin');
+    const other = await person('frank');
     await enterRoom(page, 'Restart', true);
+    await other.waitForSelector('#room-list button:has-text("Restart")');
+    await enterRoom(other, 'Restart', false);
     await say(page, 'before');
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 1);
+    await other.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 1);
     const port = app.port;
     app.signal('SIGTERM');
     await app.exited;
     await page.waitForSelector('#status[data-state="reconnecting"]');
     expect(await page.textContent('#status')).toBe('Reconnecting…');
+    // Written while the server is down: the page holds it and it is stored once, after the heal.
+    await say(page, 'during');
     app = await startAppProcess({ ...env(), PORT: String(port) }, dir);
-    await page.waitForSelector('#status[data-state="open"]', { timeout: 20_000 });
-    await say(page, 'after');
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 2);
-    expect(await texts(page)).toEqual(['before', 'after']);
-  }, 60_000);
+    for (const p of [page, other]) {
+      await p.waitForSelector('#status[data-state="open"]', { timeout: 40_000 });
+      await p.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 2);
+      expect(await texts(p)).toEqual(['before', 'during']);
+    }
+    await say(other, 'after');
+    for (const p of [page, other]) {
+      await p.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 3);
+      expect(await texts(p)).toEqual(['before', 'during', 'after']);
+    }
+  }, 90_000);
 
   test('on a phone-width screen the rooms are behind a labelled toggle', async () => {
     const page = await person('phone', { width: 390, height: 760 });
