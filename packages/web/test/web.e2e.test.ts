@@ -24,6 +24,8 @@ let dir = '';
 let app: ListeningApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Every page a test opened: after each test none may have thrown, opened a dialog or hit its own CSP. */
+const pages: Page[] = [];
 
 const env = () => ({
   SQLITE_PATH: join(dir, 'chat.db'),
@@ -53,6 +55,7 @@ async function person(name: string, viewport = { width: 1100, height: 720 }): Pr
     void d.dismiss();
   });
   (page as Page & { problems: string[] }).problems = problems;
+  pages.push(page);
   await page.goto(app.httpUrl);
   await page.waitForSelector('#status[data-state="open"]');
   await page.fill('#name-input', name);
@@ -88,7 +91,10 @@ describeBrowser('web chat in Chromium', () => {
   }, 180_000);
 
   afterEach(async () => {
+    // Checked for every page, also in tests that do not look themselves (reload, restart, phone).
+    const seen = pages.splice(0).flatMap(problemsOf);
     for (const c of contexts.splice(0)) await c.close();
+    expect(seen).toEqual([]);
   });
 
   afterAll(async () => {
@@ -314,6 +320,15 @@ describe.each(['ws', 'uws'])('web chat serving (%s)', (transport) => {
       `/static/${version}/../../package.json`,
       `/static/${version}/%2e%2e/%2e%2e/package.json`,
       `/static/${version}/sdk/index.d.ts`,
+      `/static/${version}/sdk/index.js.map`,
+      // Other spellings of the same climb: encoded slashes, upper case, double encoding, backslashes, NUL.
+      '/assets/../../package.json',
+      '/static/../../package.json',
+      `/static/${version}/..%2f..%2f..%2fpackage.json`,
+      `/static/${version}/sdk/%2E%2E%2F%2E%2E%2Fpackage.json`,
+      `/static/${version}/%252e%252e/%252e%252e/package.json`,
+      `/static/${version}/..\\..\\package.json`,
+      `/static/${version}/sdk/%00index.js`,
       `/static/${version}/index.html`,
       '/static/',
     ]) {
