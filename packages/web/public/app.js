@@ -19,6 +19,7 @@ const els = {
   roomList: $('room-list'),
   roomTitle: $('room-title'),
   historyStatus: $('history-status'),
+  loadOlder: $('load-older'),
   messages: $('messages'),
   typing: $('typing'),
   sendForm: $('send-form'),
@@ -38,6 +39,8 @@ const client = connect({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
   profile,
   sessionId: sessionId(),
+  // A person waits for the page, not a crowd of bots: back off to 10 s at most.
+  reconnect: { maxDelayMs: 10_000 },
   ...(prefs.get('room') ? { roomId: prefs.get('room') } : {}),
 });
 const view = createMessageView({ client, own: mine, onError: (e) => showError(els.sendError, e) });
@@ -173,6 +176,7 @@ client.on('room', (view) => {
   reachedStart = false;
   els.historyStatus.textContent = '';
   renderAll();
+  updateLoadOlder();
   renderMembers(view.members);
   renderRooms(client.rooms);
 });
@@ -201,8 +205,9 @@ client.on('reaction', (e) => {
 });
 
 // Scrolling up loads older messages, keeping the view where it was.
-els.messages.addEventListener('scroll', async () => {
-  if (els.messages.scrollTop > 40 || loadingOlder || reachedStart || !client.roomId) return;
+/** Loads the page of messages before the oldest shown, keeping the view where it was. */
+async function loadOlder() {
+  if (loadingOlder || reachedStart || !client.roomId) return;
   const before = client.messages[0]?.seq;
   if (before === undefined || before <= 1) return;
   loadingOlder = true;
@@ -226,8 +231,19 @@ els.messages.addEventListener('scroll', async () => {
     showError(els.sendError, e);
   } finally {
     loadingOlder = false;
+    updateLoadOlder();
   }
+}
+// Scrolling to the top loads older messages; so does the button (keyboard users,
+// and a room whose recent messages do not fill the screen).
+els.messages.addEventListener('scroll', () => {
+  if (els.messages.scrollTop <= 40) void loadOlder();
 });
+els.loadOlder.addEventListener('click', () => void loadOlder());
+function updateLoadOlder() {
+  const first = client.messages[0]?.seq;
+  els.loadOlder.hidden = reachedStart || first === undefined || first <= 1;
+}
 
 // --- members and typing ---
 function renderMembers(members) {

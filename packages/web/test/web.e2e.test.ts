@@ -182,11 +182,14 @@ describeBrowser('web chat in Chromium', () => {
     await page.waitForSelector('#room-title:text-is("Archive")');
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 50);
     expect((await texts(page)).slice(0, 1).concat((await texts(page)).slice(-1))).toEqual(['line 21', 'line 70']);
+    // The button loads older messages too (keyboard users, short rooms); here: scrolling.
+    expect(await page.isVisible('#load-older')).toBe(true);
     // Scrolling to the top loads the 20 older ones, above, in order.
     await page.$eval('#messages', (el) => (el.scrollTop = 0));
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 70);
     expect(await texts(page)).toEqual(Array.from({ length: 70 }, (_, i) => `line ${i + 1}`));
     expect(await page.textContent('#history-status')).toBe('The beginning of the room.');
+    expect(await page.isVisible('#load-older')).toBe(false);
     // The same person after the reload: their messages are still deletable.
     expect(await page.locator('#messages .message').last().locator('button.delete').count()).toBe(1);
   });
@@ -229,6 +232,17 @@ describeBrowser('web chat in Chromium', () => {
     expect(await page.isVisible('#rooms-panel')).toBe(false);
     await say(page, 'small screen');
     await page.waitForSelector('#messages .message');
+    // "Load older" by keyboard: 55 more messages, a reload shows the newest 50, Enter on the button the rest.
+    await page.evaluate(async () => {
+      for (let i = 1; i <= 55; i++) await (globalThis as any).rgchat.send(`more ${i}`);
+    });
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 50);
+    await page.focus('#load-older');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#messages .message').length === 56);
+    expect((await texts(page))[0]).toBe('small screen');
+    expect(await page.isVisible('#load-older')).toBe(false);
   });
 
   test('README screenshot (RGCHAT_SCREENSHOT=path writes it)', async () => {
