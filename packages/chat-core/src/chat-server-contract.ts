@@ -53,8 +53,12 @@ export interface ChatServer {
   readonly limits: Limits;
   /** The clock core runs on (`ChatServerDeps.clock`); the edge times close deadlines with it. */
   readonly clock: Clock;
-  /** The metrics core counts with (`ChatServerDeps.metrics`); the edge counts its send-budget drops with it. */
-  readonly metrics: ChatMetrics;
+  /**
+   * The metrics core counts with (`ChatServerDeps.metrics`); the edge counts
+   * its send-budget drops with it. Optional for the edge's sake: a server
+   * without one counts nothing.
+   */
+  readonly metrics?: ChatMetrics;
   /** Rooms this instance knows of (every room in the store, as the bus keeps it current). */
   readonly roomCount: number;
   /** Origin check for the transport's upgrade handler. */
