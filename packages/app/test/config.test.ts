@@ -83,6 +83,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 2000,
       drainMs: 1000,
+      webClient: true,
+      metrics: { kind: 'public' },
     });
   });
 
