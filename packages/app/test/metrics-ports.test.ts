@@ -17,7 +17,8 @@ async function sample(set: MetricSet, name: string, labels: Record<string, strin
   const metric = set.registry.getSingleMetric(name) ?? set.registry.getSingleMetric(family);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
-  const found = values.find(
+  // A histogram's values carry the series name (`metricName`), which prom-client's types leave out.
+  const found = (values as Array<(typeof values)[number] & { metricName?: string }>).find(
     (v) =>
       (v.metricName === undefined || v.metricName === name || (name === family && v.metricName === `${name}_bucket`)) &&
       Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
