@@ -86,14 +86,15 @@ describe('end to end: Prometheus metrics', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('on the public port (the default)', () => {
+  describe.each(['ws', 'uws'])('on the public port (the default), CHAT_TRANSPORT=%s', (transport) => {
     let app: ListeningApp;
+    const connections = `rgchat_connections{transport="${transport}"}`;
     const metricsUrl = () => `${app.httpUrl}/metrics`;
 
     beforeAll(async () => {
       // A small per-connection burst so one client can be refused; the address limits stay generous.
       app = await startAppProcess(
-        { SQLITE_PATH: join(dir, 'public.sqlite'), RATE_LIMIT_BURST: '20', RATE_LIMIT_PER_SEC: '1', ABUSE_STRIKES: '1000' },
+        { CHAT_TRANSPORT: transport, SQLITE_PATH: join(dir, `public-${transport}.sqlite`), RATE_LIMIT_BURST: '20', RATE_LIMIT_PER_SEC: '1', ABUSE_STRIKES: '1000' },
         dir,
       );
     }, 60_000);
@@ -102,7 +103,7 @@ describe('end to end: Prometheus metrics', () => {
       const s = await scrape(metricsUrl());
       expect(s.status).toBe(200);
       expect(s.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(s.samples.get('rgchat_connections{transport="ws"}')).toBe(0);
+      expect(s.samples.get(connections)).toBe(0);
       expect(s.samples.has('rgchat_rooms')).toBe(true);
       // Every known label value exists from the start, and only those.
       expect(s.samples.get('rgchat_requests_total{type="send_message"}')).toBe(0);
@@ -133,7 +134,7 @@ describe('end to end: Prometheus metrics', () => {
         await ann.client.waitFor(isMessage('metrics-room', text));
       }
       const during = await scrape(metricsUrl());
-      expect(delta(before, during, 'rgchat_connections{transport="ws"}')).toBe(2);
+      expect(delta(before, during, connections)).toBe(2);
       expect(delta(before, during, 'rgchat_rooms')).toBe(1);
       expect(delta(before, during, 'rgchat_messages_stored_total')).toBe(3);
       // Each message to both members: bob through the room's broadcast, ann her own copy.
@@ -151,7 +152,7 @@ describe('end to end: Prometheus metrics', () => {
 
       bob.client.close();
       await bob.client.closed;
-      await eventually('the connection gauge drops', async () => value(await scrape(metricsUrl()), 'rgchat_connections{transport="ws"}') === value(before, 'rgchat_connections{transport="ws"}') + 1);
+      await eventually('the connection gauge drops', async () => value(await scrape(metricsUrl()), connections) === value(before, connections) + 1);
     });
 
     test('every frame refused by the rate limit is counted, though only one RATE_LIMITED is sent', async () => {
