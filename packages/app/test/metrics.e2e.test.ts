@@ -6,6 +6,7 @@ import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-p
 import { buildProjects } from './support/build-app';
 import { createRoom, dropClients, greet, isMessage, joinRoom, openClient } from './support/chat-client';
 import { eventually } from './support/multi-instance';
+import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /** One scrape: the samples by series (`name{labels}` as exposed), the raw text and the content type. */
 interface Scrape {
@@ -207,6 +208,59 @@ describe('end to end: Prometheus metrics', () => {
       expect((await app.exited).code).toBe(0);
       await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
     });
+  });
+
+  describePostgres('two instances on Postgres: bus traffic', () => {
+    const schema = freshSchema();
+    afterAll(() => dropSchema(schema));
+
+    test("a message sent on one instance is out on its bus and in on the other's, with its age; stored once, delivered on both", async () => {
+      const env = { ...postgresEnv(schema), METRICS_PORT: String(await freePort()) };
+      const a = await startAppProcess(env, dir);
+      const bEnv = { ...postgresEnv(schema), METRICS_PORT: String(await freePort()) };
+      const b = await startAppProcess(bEnv, dir);
+      try {
+        await busTraffic(a, b, env, bEnv);
+      } finally {
+        // Before the schema is dropped under them.
+        for (const app of [a, b]) app.signal('SIGTERM');
+        await Promise.all([a.exited, b.exited]);
+      }
+    }, 60_000);
+
+    async function busTraffic(a: ListeningApp, b: ListeningApp, env: Record<string, string>, bEnv: Record<string, string>): Promise<void> {
+      const metricsOf = (e: Record<string, string>) => `http://127.0.0.1:${e['METRICS_PORT']}/metrics`;
+      const ann = await greet(a.url, 'ann');
+      const bob = await greet(b.url, 'bob');
+      await createRoom(ann.client, 'bus room', 'bus-room');
+      await joinRoom(ann.client, 'bus-room');
+      await eventually('the room reaches the other instance', async () => {
+        bob.client.send({ type: 'join_room', roomId: 'bus-room' });
+        const answer = await bob.client.waitFor((f) => (f['type'] === 'joined_room' && f['room']?.id === 'bus-room') || f['type'] === 'error');
+        return answer['type'] === 'joined_room';
+      });
+      const [aBefore, bBefore] = [await scrape(metricsOf(env)), await scrape(metricsOf(bEnv))];
+      ann.client.send({ type: 'send_message', roomId: 'bus-room', message: { text: 'across' } });
+      await bob.client.waitFor(isMessage('bus-room', 'across'));
+      await ann.client.waitFor(isMessage('bus-room', 'across'));
+      let aAfter = aBefore;
+      let bAfter = bBefore;
+      await eventually('the bus counters move', async () => {
+        [aAfter, bAfter] = [await scrape(metricsOf(env)), await scrape(metricsOf(bEnv))];
+        return delta(bBefore, bAfter, 'rgchat_bus_message_age_seconds_count') === 1;
+      });
+      expect(delta(aBefore, aAfter, 'rgchat_messages_stored_total')).toBe(1);
+      expect(delta(bBefore, bAfter, 'rgchat_messages_stored_total')).toBe(0);
+      expect(delta(aBefore, aAfter, 'rgchat_messages_delivered_total')).toBe(1);
+      expect(delta(bBefore, bAfter, 'rgchat_messages_delivered_total')).toBe(1);
+      expect(delta(aBefore, aAfter, 'rgchat_bus_events_total{direction="out"}')).toBeGreaterThanOrEqual(1);
+      expect(delta(bBefore, bAfter, 'rgchat_bus_events_total{direction="in"}')).toBeGreaterThanOrEqual(1);
+      // Its own message never comes back to A as "in" (other events, presence beats, may).
+      expect(delta(aBefore, aAfter, 'rgchat_bus_message_age_seconds_count')).toBe(0);
+      const age = delta(bBefore, bAfter, 'rgchat_bus_message_age_seconds_sum');
+      expect(age).toBeGreaterThanOrEqual(0);
+      expect(age).toBeLessThan(30);
+    }
   });
 
   test('METRICS=false: no /metrics anywhere', async () => {
