@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import { createMemoryBus, type Bus, type ChatStore, type Log, type Transport, type TransportOptions } from '@rgchat/chat-core';
 // Both store entries are driver-free: each package loads its driver inside its open*Storage.
 import { DEFAULT_POOL_SIZE, DEFAULT_SCHEMA, openPostgresStorage, postgresSettingProblem } from '@rgchat/store-postgres';
+// Driver-free too: `nats` loads inside openNatsBus.
+import { DEFAULT_NATS_SUBJECT, DEFAULT_NATS_URL, natsSettingProblem, openNatsBus } from '@rgchat/bus-nats';
 import { DEFAULT_SQLITE_PATH, DEFAULT_SQLITE_SYNCHRONOUS, openSqliteStorage, sqliteSettingProblem, SQLITE_SYNCHRONOUS_MODES } from '@rgchat/store-sqlite';
 import { judgedBy, oneOf, wholeNumber } from './env-values';
 
@@ -94,14 +96,21 @@ export type StorageConfig = { [K in StorageKind]: { readonly kind: K } & Readonl
 export type AnyStorageAdapter = StorageAdapter<v.ObjectEntries, object>;
 export const storageAdapter = (kind: StorageKind): AnyStorageAdapter => storages[kind] as unknown as AnyStorageAdapter;
 
-export interface BusAdapter {
+export interface BusAdapter<E extends v.ObjectEntries = v.ObjectEntries, S extends object = object> {
   /** The storage whose package opens and closes this bus with the store; the bus needs that storage. */
   readonly carriedBy?: StorageKind;
   /** Chosen when BUS is unset and the storage carries no bus. Exactly one entry has it. */
   readonly isDefault?: true;
+  /** A cross-instance bus of its own: only worth it on a storage several instances share (`StorageAdapter.shared`). */
+  readonly needsSharedStorage?: true;
+  /** Its environment variables, read (and judged) even when another bus is chosen, like a storage's. */
+  readonly vars?: E;
+  settings?(vars: v.InferOutput<v.ObjectSchema<E, undefined>>): S;
   /** The bus core uses, once storage is open. A bus with its own connections returns its own close. */
-  open(storage: OpenedStorage, ctx: { readonly log: Log; readonly instanceId: string }): Promise<{ bus: Bus; close(): Promise<void> }>;
+  open(storage: OpenedStorage, ctx: { readonly log: Log; readonly instanceId: string }, settings: S): Promise<{ bus: Bus; close(): Promise<void> }>;
 }
+
+const bus = <E extends v.ObjectEntries, S extends object>(adapter: BusAdapter<E, S>) => adapter;
 
 const carried = (kind: StorageKind): BusAdapter => ({
   carriedBy: kind,
@@ -116,8 +125,28 @@ export const buses = {
   /** Core's in-process bus: one instance hears itself only. */
   none: { isDefault: true, open: async () => ({ bus: createMemoryBus(), close: async () => undefined }) } satisfies BusAdapter,
   postgres: carried('postgres'),
+  /** Core NATS (see packages/bus-nats): fan-out in the NATS server's memory; the store stays the source of truth. */
+  nats: bus({
+    vars: {
+      NATS_URL: v.optional(v.pipe(v.string(), v.trim(), judgedBy((url: string) => natsSettingProblem('url', url))), DEFAULT_NATS_URL),
+      NATS_SUBJECT: v.optional(v.pipe(v.string(), v.trim(), judgedBy((s: string) => natsSettingProblem('subject', s))), DEFAULT_NATS_SUBJECT),
+    },
+    needsSharedStorage: true,
+    settings: (e) => ({ url: e.NATS_URL, subject: e.NATS_SUBJECT }),
+    open: async (_storage, { log, instanceId }, settings) => {
+      const natsBus = await openNatsBus({ ...settings, instanceId, log });
+      return { bus: natsBus, close: () => natsBus.close() };
+    },
+  }),
 };
 export type BusKind = keyof typeof buses;
+type BusSettingsOf<K extends BusKind> = (typeof buses)[K] extends { settings(vars: never): infer S } ? S : object;
+/** The chosen bus and its settings, e.g. `{ kind: 'nats', url, subject }`. */
+export type BusConfig = { [K in BusKind]: { readonly kind: K } & Readonly<BusSettingsOf<K>> }[BusKind];
+
+/** A bus entry with its types erased, for code that treats every kind alike. */
+export type AnyBusAdapter = BusAdapter<v.ObjectEntries, object>;
+export const busAdapter = (kind: BusKind): AnyBusAdapter => buses[kind] as unknown as AnyBusAdapter;
 
 const transports: { readonly [K in 'ws' | 'uws']: () => Promise<TransportFactory> } = {
   ws: async () => (await import('@rgchat/transport-ws')).createWsTransport,

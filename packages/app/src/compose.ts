@@ -16,7 +16,7 @@ import {
   type Transport,
 } from '@rgchat/chat-core';
 import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/runtime-node';
-import { buses, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
+import { busAdapter, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
 import { createCloseStack, type CloseStack } from './close-stack';
 import { appRoutes } from './http-routes';
 import { countedBus } from './metrics-bus';
@@ -180,14 +180,14 @@ async function registerAdapters(c: DependencyContainer, provided: StartOptions['
   c.register(tokens.createTransport, { useValue: await loadTransport(config.transport.kind) });
 
   const busKind = provided ? 'none' : config.bus.kind;
-  const bus = buses[busKind];
+  const bus = busAdapter(busKind);
   const adapter = storageAdapter(config.storage.kind);
   const storage: OpenedStorage =
-    provided ?? (await adapter.open(config.storage, { log, instanceId, withBus: 'carriedBy' in bus && bus.carriedBy === config.storage.kind }));
+    provided ?? (await adapter.open(config.storage, { log, instanceId, withBus: bus.carriedBy === config.storage.kind }));
   closeStack.push('storage', () => storage.close());
   c.register(tokens.storage, { useValue: storage });
 
-  const opened = await bus.open(storage, { log, instanceId });
+  const opened = await bus.open(storage, { log, instanceId }, config.bus);
   closeStack.push('bus', () => opened.close());
   const metrics = get(c, 'metrics');
   if (metrics) {
@@ -198,7 +198,8 @@ async function registerAdapters(c: DependencyContainer, provided: StartOptions['
   } else {
     c.register(tokens.bus, { useValue: opened.bus });
   }
-  if (!provided && adapter.shared && !('carriedBy' in bus)) {
+  // The default bus is the in-process one: this instance hears no other.
+  if (!provided && adapter.shared && bus.isDefault) {
     log('warn', `BUS=${busKind} on ${config.storage.kind} storage: this instance hears no other; run one instance only, or choose a bus`);
   }
 }

@@ -15,15 +15,28 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * `redactUrl` of each comma-separated URL (NATS_URL may list a cluster). A
+ * user without a password is hidden too: for NATS that is a token.
+ */
+const redactUrls = (urls: string): string =>
+  urls
+    .split(',')
+    .map((url) => {
+      const u = URL.canParse(url.trim()) ? new URL(url.trim()) : undefined;
+      if (u && u.username !== '' && u.password === '') u.username = '***';
+      return redactUrl(u ? u.toString() : url.trim());
+    })
+    .join(',');
+
 /** The effective configuration as the startup log shows it: everything, minus secrets. */
 export function summarizeConfig(config: AppConfig): Record<string, unknown> {
   // Any adapter's `url` setting may hold a password.
-  const storage = Object.fromEntries(
-    Object.entries(config.storage).map(([key, value]) => [key, key === 'url' && typeof value === 'string' ? redactUrl(value) : value]),
-  );
+  const redacted = (settings: object, redact: (url: string) => string) =>
+    Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, key === 'url' && typeof value === 'string' ? redact(value) : value]));
   return {
-    storage,
-    bus: config.bus,
+    storage: redacted(config.storage, redactUrl),
+    bus: redacted(config.bus, redactUrls),
     transport: config.transport,
     limits: config.limits,
     allowedOrigins: config.allowedOrigins ?? 'any',

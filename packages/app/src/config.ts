@@ -1,9 +1,20 @@
 import * as v from 'valibot';
 import { createLimits, FEATURE_NAMES, type Feature, type Limits } from '@rgchat/chat-core';
-import { buses, storageAdapter, storages, TRANSPORT_KINDS, type BusKind, type StorageConfig, type StorageKind, type TransportKind } from './adapters';
+import {
+  busAdapter,
+  buses,
+  storageAdapter,
+  storages,
+  TRANSPORT_KINDS,
+  type BusConfig,
+  type BusKind,
+  type StorageConfig,
+  type StorageKind,
+  type TransportKind,
+} from './adapters';
 import { inRange, nonEmpty, oneOf, shown, wholeNumber } from './env-values';
 
-export { TRANSPORT_KINDS, type StorageConfig, type StorageKind, type TransportKind, type BusKind };
+export { TRANSPORT_KINDS, type BusConfig, type StorageConfig, type StorageKind, type TransportKind, type BusKind };
 
 /** pino's level names; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -14,11 +25,6 @@ export const MIN_ADMIN_TOKEN_CHARS = 24;
 
 export const STORAGE_KINDS = Object.keys(storages) as [StorageKind, ...StorageKind[]];
 export const BUS_KINDS = Object.keys(buses) as [BusKind, ...BusKind[]];
-
-export interface BusConfig {
-  /** How stored facts reach the other instances; `none`: they do not (a single instance). */
-  readonly kind: BusKind;
-}
 
 export interface TransportConfig {
   readonly kind: TransportKind;
@@ -106,7 +112,11 @@ const LIMIT_VARS = {
 } as const satisfies Record<string, keyof Limits>;
 type LimitVar = keyof typeof LIMIT_VARS;
 
-const adapterVars: v.ObjectEntries = Object.assign({}, ...STORAGE_KINDS.map((kind) => storageAdapter(kind).vars)) as v.ObjectEntries;
+const adapterVars: v.ObjectEntries = Object.assign(
+  {},
+  ...STORAGE_KINDS.map((kind) => storageAdapter(kind).vars),
+  ...BUS_KINDS.map((kind) => busAdapter(kind).vars ?? {}),
+) as v.ObjectEntries;
 
 /** Every variable rgchat reads, in .env.example's order; anything else in the environment is ignored. */
 export const ENV_VARS: readonly string[] = [
@@ -249,7 +259,6 @@ function chooseAdapters(input: Readonly<Record<string, string>>): { storage?: St
   if (needs !== undefined && !isSet(needs)) problems.push(['STORAGE', `is ${storage}, which needs ${needs}`]);
   if (storage === undefined) return { problems };
 
-  const busAdapter = (k: BusKind): { carriedBy?: StorageKind; isDefault?: true } => buses[k];
   const bus: BusKind | undefined =
     input['BUS'] === undefined
       ? (BUS_KINDS.find((k) => busAdapter(k).carriedBy === storage) ?? BUS_KINDS.find((k) => busAdapter(k).isDefault))
@@ -260,6 +269,10 @@ function chooseAdapters(input: Readonly<Record<string, string>>): { storage?: St
   if (carrier !== undefined && carrier !== storage) {
     const carrierNeeds = storageAdapter(carrier).requires;
     problems.push(['BUS', `is ${bus}, which needs STORAGE=${carrier}${carrierNeeds && !isSet(carrierNeeds) ? ` and ${carrierNeeds}` : ''}`]);
+  }
+  if (bus && busAdapter(bus).needsSharedStorage && !storageAdapter(storage).shared) {
+    const sharedKinds = STORAGE_KINDS.filter((k) => storageAdapter(k).shared).join(' or ');
+    problems.push(['BUS', `is ${bus}, which connects several instances, and those cannot share one ${storage} store: use STORAGE=${sharedKinds}, or BUS=none for one instance`]);
   }
   return { storage, ...(bus ? { bus } : {}), problems };
 }
@@ -332,7 +345,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   const settings = storageAdapter(chosen.storage).settings(vars.output, cwd);
   return deepFreeze<AppConfig>({
     storage: { kind: chosen.storage, ...settings } as StorageConfig,
-    bus: { kind: chosen.bus },
+    bus: { kind: chosen.bus, ...busAdapter(chosen.bus).settings?.(vars.output) } as BusConfig,
     transport: { kind: e.CHAT_TRANSPORT, host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     limits,
     allowedOrigins: e.ALLOWED_ORIGINS,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildApp, REPO_ROOT } from './support/build-app';
+import { describeNats, NATS_TEST_URL } from '../../bus-nats/test/nats-test-env';
 import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /** Which drivers a fresh Node process has loaded (require.cache) after each step of the built app. */
@@ -14,7 +15,11 @@ interface Loaded {
   readonly warnings: readonly string[];
 }
 
-const DRIVERS = { pg: /[\\/]node_modules[\\/]pg[\\/]/, 'better-sqlite3': /[\\/]node_modules[\\/]better-sqlite3[\\/]/ };
+const DRIVERS = {
+  pg: /[\\/]node_modules[\\/]pg[\\/]/,
+  'better-sqlite3': /[\\/]node_modules[\\/]better-sqlite3[\\/]/,
+  nats: /[\\/]node_modules[\\/]nats[\\/]/,
+};
 
 // Runs in the child: the app's own dist, as `pnpm start` would load it, and nothing else of ours.
 const SCRIPT = `
@@ -87,6 +92,16 @@ process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
       expect(single.listening).toMatchObject({ storage: 'postgres', bus: 'none' });
       expect(single.warnings).toContainEqual(expect.stringMatching(/^BUS=none on postgres storage: this instance hears no other/));
       expect(loaded.warnings.filter((w) => w.startsWith('BUS='))).toEqual([]);
+    });
+
+    describeNats('with NATS', () => {
+      test('BUS=nats loads the NATS client only when it starts, and is no single instance', async () => {
+        const loaded = await loadedBy({ ...postgresEnv(schema), BUS: 'nats', NATS_URL: NATS_TEST_URL, NATS_SUBJECT: `${schema}.bus` }, dir);
+        expect(loaded.afterConfig).toEqual([]);
+        expect(loaded.afterStart).toEqual(['pg', 'nats']);
+        expect(loaded.listening).toMatchObject({ storage: 'postgres', bus: 'nats' });
+        expect(loaded.warnings.filter((w) => w.startsWith('BUS='))).toEqual([]);
+      });
     });
   });
 });

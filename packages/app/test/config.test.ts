@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       SHUTDOWN_TIMEOUT_MS: '2000',
       DRAIN_MS: '1000',
+      WEB_CLIENT: 'false',
+      ADMIN_TOKEN: 'x'.repeat(MIN_ADMIN_TOKEN_CHARS),
     });
     expect(c).toEqual({
       storage: { kind: 'sqlite', path: '/var/lib/rgchat/chat.db', synchronous: 'full' },
@@ -83,7 +85,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 2000,
       drainMs: 1000,
-      webClient: true,
+      webClient: false,
+      adminToken: 'x'.repeat(MIN_ADMIN_TOKEN_CHARS),
       metrics: { kind: 'public' },
     });
   });
@@ -182,8 +185,30 @@ describe('loadConfig', () => {
   });
 
   test('unknown STORAGE and BUS kinds are refused, naming the known ones', () => {
-    const problems = problemsOf({ STORAGE: 'redis', BUS: 'nats' });
-    expect(problems).toEqual([expect.stringMatching(/^STORAGE must be one of sqlite, postgres, got "redis"/), expect.stringMatching(/^BUS must be one of none, postgres, got "nats"/)]);
+    const problems = problemsOf({ STORAGE: 'redis', BUS: 'kafka' });
+    expect(problems).toEqual([expect.stringMatching(/^STORAGE must be one of sqlite, postgres, got "redis"/), expect.stringMatching(/^BUS must be one of none, postgres, nats, got "kafka"/)]);
+  });
+
+  test('BUS=nats on postgres reads NATS_URL and NATS_SUBJECT, with defaults', () => {
+    expect(load({ DATABASE_URL: 'postgres://db/chat', BUS: 'nats' }).bus).toEqual({ kind: 'nats', url: 'nats://127.0.0.1:4222', subject: 'rgchat' });
+    const c = load({ DATABASE_URL: 'postgres://db/chat', BUS: 'nats', NATS_URL: ' nats://n1:4222,nats://n2:4222 ', NATS_SUBJECT: 'prod.chat' });
+    expect(c.storage.kind).toBe('postgres');
+    expect(c.bus).toEqual({ kind: 'nats', url: 'nats://n1:4222,nats://n2:4222', subject: 'prod.chat' });
+    // NATS_URL alone selects nothing: Postgres storage still brings its own bus unless BUS says otherwise.
+    expect(load({ DATABASE_URL: 'postgres://db/chat', NATS_URL: 'nats://n1:4222' }).bus).toEqual({ kind: 'postgres' });
+  });
+
+  test('BUS=nats on SQLite is refused: several instances cannot share one SQLite file', () => {
+    expect(problemsOf({ BUS: 'nats' })).toEqual([
+      'BUS is nats, which connects several instances, and those cannot share one sqlite store: use STORAGE=postgres, or BUS=none for one instance',
+    ]);
+    expect(problemsOf({ BUS: 'nats', STORAGE: 'sqlite', DATABASE_URL: 'postgres://db/chat' })).toHaveLength(1);
+  });
+
+  test('bad NATS_URL and NATS_SUBJECT are refused together, without echoing a password', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://db/chat', BUS: 'nats', NATS_URL: 'http://u:hunter2@n1', NATS_SUBJECT: 'chat.>' });
+    expect(problems).toEqual([expect.stringMatching(/^NATS_URL must use nats:\/\/ or tls:\/\//), expect.stringMatching(/^NATS_SUBJECT must not contain wildcards/)]);
+    expect(problems.join(' ')).not.toMatch(/hunter2/);
   });
 
   test("MAX_PENDING_REQUESTS unset is left to core, whose default may follow the other limits", () => {
@@ -299,6 +324,14 @@ describe('summarizeConfig', () => {
     expect(text).toContain('chat:***@db:5432');
     expect(summarizeConfig(c)['storage']).toMatchObject({ kind: 'postgres', schema: 'public', poolSize: 10 });
     expect(summarizeConfig(c)['bus']).toEqual({ kind: 'postgres' });
+  });
+
+  test('never shows a NATS password or token, in any server of a cluster', () => {
+    const c = load({ DATABASE_URL: 'postgres://db/chat', BUS: 'nats', NATS_URL: 'nats://chat:s3cr3t@n1:4222,nats://t0k3n@n2:4222' });
+    const text = JSON.stringify(summarizeConfig(c));
+    expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('t0k3n');
+    expect(summarizeConfig(c)['bus']).toEqual({ kind: 'nats', url: 'nats://chat:***@n1:4222,nats://***@n2:4222', subject: 'rgchat' });
   });
 
   test('redactUrl does not echo what it cannot parse', () => {

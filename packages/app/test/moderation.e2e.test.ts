@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expectUpgradeStatus, type Frame } from '@rgchat/testkit';
-import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildProjects, REPO_ROOT } from './support/build-app';
 import { createRoom, dropClients, greet, helloFrame, isMessage, joinRoom, openClient, roundTrip } from './support/chat-client';
 import { eventually } from './support/multi-instance';
@@ -42,9 +42,7 @@ describePostgres('end to end: moderation across two instances', () => {
       ADMIN_TOKEN: TOKEN,
       TRUST_PROXY: 'true',
       FEATURES: 'delete',
-      RATE_LIMIT_PER_IP_PER_SEC: '100000',
-      RATE_LIMIT_PER_IP_BURST: '100000',
-      MAX_CONNECTIONS_PER_IP: '1000',
+      ...ONE_ADDRESS_ENV,
     };
     a = await startAppProcess(env, dir);
     b = await startAppProcess(env, dir);

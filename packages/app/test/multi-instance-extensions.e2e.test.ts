@@ -7,14 +7,15 @@ import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-p
 import { buildApp } from './support/build-app';
 import { createRoom, dropClients, greet, isMessage, joinRoom, roundTrip } from './support/chat-client';
 import { ackFor, greetFeatured } from './support/e2e-acks-delete-reactions-rooms';
-import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
+import { describeEachBus } from './support/multi-instance';
+import { dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /**
  * The extensions acks, delete and reactions on two rgchat processes (A and
  * B) sharing one Postgres schema: the idempotency key, the author rule and
  * the counts come from the database, the events travel over LISTEN/NOTIFY.
  */
-describePostgres('end to end: extensions on two instances on one Postgres', () => {
+describeEachBus('end to end: extensions on two instances on one Postgres', (bus) => {
   const schema = freshSchema();
   const run = `mx${randomBytes(4).toString('hex')}`;
   let dir = '';
@@ -26,6 +27,7 @@ describePostgres('end to end: extensions on two instances on one Postgres', () =
     await buildApp();
     const env = {
       ...postgresEnv(schema),
+      ...bus.env(run),
       RATE_LIMIT_PER_SEC: '1000',
       RATE_LIMIT_BURST: '1000',
       // Every client here is 127.0.0.1.

@@ -6,7 +6,8 @@ import type { Frame, TestClient } from '@rgchat/testkit';
 import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildApp } from './support/build-app';
 import { createRoom, dropClients, greet, helloFrame, isMessage, joinRoom, openClient, within } from './support/chat-client';
-import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
+import { describeEachBus } from './support/multi-instance';
+import { dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -24,7 +25,7 @@ async function greetFeatured(url: string, name: string, extra: Record<string, un
  * back on instance B with `since` and gets every message after it exactly
  * once, then the live ones, whatever B's bus had delivered by then.
  */
-describePostgres('end to end: recovery across two instances on one Postgres', () => {
+describeEachBus('end to end: recovery across two instances on one Postgres', (bus) => {
   const schema = freshSchema();
   const run = `rc${randomBytes(4).toString('hex')}`;
   let dir = '';
@@ -36,6 +37,7 @@ describePostgres('end to end: recovery across two instances on one Postgres', ()
     await buildApp();
     const env = {
       ...postgresEnv(schema),
+      ...bus.env(run),
       // One client sends fast and every client is 127.0.0.1: lift the per-connection and per-address limits.
       RATE_LIMIT_PER_SEC: '100000',
       RATE_LIMIT_BURST: '100000',

@@ -6,8 +6,8 @@ import { waitUntil, type Frame, type TestClient } from '@rgchat/testkit';
 import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildApp } from './support/build-app';
 import { createRoom, dropClients, greet, helloFrame, joinRoom, openClient } from './support/chat-client';
-import { apiOnline, eventually } from './support/multi-instance';
-import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
+import { apiOnline, describeEachBus, eventually } from './support/multi-instance';
+import { dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /** Short, so a killed instance's members go within seconds. */
 const TTL_MS = 3000;
@@ -37,7 +37,7 @@ function viewOf(client: TestClient, roomId: string): string[] {
 const onlineOn = (app: ListeningApp, roomId: string) => apiOnline(app, roomId);
 
 /** Presence and typing across two rgchat processes on one Postgres (issue #12): the bus carries them, the store never. */
-describePostgres('end to end: presence across two instances on one Postgres', () => {
+describeEachBus('end to end: presence across two instances on one Postgres', (bus) => {
   const schema = freshSchema();
   const run = `pr${randomBytes(4).toString('hex')}`;
   let dir = '';
@@ -50,6 +50,7 @@ describePostgres('end to end: presence across two instances on one Postgres', ()
     await buildApp();
     env = {
       ...postgresEnv(schema),
+      ...bus.env(run),
       PRESENCE_TTL_MS: String(TTL_MS),
       // Every client is 127.0.0.1.
       RATE_LIMIT_PER_IP_PER_SEC: '100000',

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { waitUntil } from '@rgchat/testkit';
 import { connect, type ChatClient, type Message, type SendReceipt } from '@rgchat/client';
-import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildApp } from './support/build-app';
 import { startHealthBalancer, type HealthBalancer } from './support/health-balancer';
 import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
@@ -11,14 +12,6 @@ import { describePostgres, dropSchema, freshSchema, postgresEnv } from './suppor
 const DRAIN_MS = 1500;
 const CLIENTS = 12;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /**
  * Issue #14, rolling restarts: two instances on one Postgres behind a
@@ -43,9 +36,7 @@ describePostgres('end to end: a rolling restart of one of two instances under lo
       ...postgresEnv(schema),
       DRAIN_MS: String(DRAIN_MS),
       SHUTDOWN_TIMEOUT_MS: '6000',
-      RATE_LIMIT_PER_IP_PER_SEC: '100000',
-      RATE_LIMIT_PER_IP_BURST: '100000',
-      MAX_CONNECTIONS_PER_IP: '1000',
+      ...ONE_ADDRESS_ENV,
     };
     a = await startAppProcess(env, dir);
     b = await startAppProcess(env, dir);
@@ -99,7 +90,7 @@ describePostgres('end to end: a rolling restart of one of two instances under lo
     expect(times).toHaveLength(CLIENTS / 2);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(DRAIN_MS / 2);
 
-    await until(() => clients.every((c) => c.state === 'open'), 10_000, 'every client open again');
+    await waitUntil(() => clients.every((c) => c.state === 'open'), 'every client open again', 10_000);
     expect(lb.routed.get(b.port)).toBe(CLIENTS);
     await sleep(500);
     talking = false;
@@ -117,11 +108,11 @@ describePostgres('end to end: a rolling restart of one of two instances under lo
     expect(new Set(acked.map((r) => r.id)).size).toBe(acked.length);
     expect(stored.map((m) => m.id).sort()).toEqual(acked.map((r) => r.id).sort());
     expect(acked.filter((r) => r.duplicate).length).toBeLessThanOrEqual(CLIENTS / 2);
-    await until(() => clients.every((c) => c.messages.length === stored.length), 10_000, 'every view complete');
+    await waitUntil(() => clients.every((c) => c.messages.length === stored.length), 'every view complete', 10_000);
     for (const c of clients) expect(c.messages.map((m) => m.seq)).toEqual(stored.map((m) => m.seq));
 
     // The restarted instance comes back on its port and the balancer routes to it again.
     a = await startAppProcess({ ...env, PORT: String(a.port) }, dir);
-    await until(() => lb.healthy.length === 2, 10_000, 'both healthy again');
+    await waitUntil(() => lb.healthy.length === 2, 'both healthy again', 10_000);
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connect, type ChatClient, type Message } from '@rgchat/client';
-import { startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
 import { buildProjects, REPO_ROOT } from '../../app/test/support/build-app';
 
 /** rgchat-cli spawned as a user would run it, against the real server process. */
@@ -66,9 +66,7 @@ beforeAll(async () => {
   app = await startAppProcess(
     {
       SQLITE_PATH: join(dir, 'chat.db'),
-      RATE_LIMIT_PER_IP_PER_SEC: '100000',
-      RATE_LIMIT_PER_IP_BURST: '100000',
-      MAX_CONNECTIONS_PER_IP: '1000',
+      ...ONE_ADDRESS_ENV,
       ROOM_CREATES_PER_IP_PER_HOUR: '1000',
     },
     dir,

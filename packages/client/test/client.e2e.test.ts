@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { waitUntil } from '@rgchat/testkit';
 import { connect, ChatRequestError, type ChatClient, type ClientState, type Message } from '@rgchat/client';
-import { startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
 import { buildApp } from '../../app/test/support/build-app';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 
@@ -22,15 +23,6 @@ const client = (name: string, opts: Partial<Parameters<typeof connect>[0]> = {})
   return c;
 };
 
-/** Waits for `predicate` to hold, checking on every event loop turn for up to `ms`. */
-async function until(predicate: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const texts = (ms: readonly Message[]) => ms.map((m) => m.text);
 
 /** The room's full stored history, paged over HTTP (the server's truth). */
@@ -48,10 +40,7 @@ async function storedHistory(roomId: string): Promise<Message[]> {
 
 const serverEnv = () => ({
   SQLITE_PATH: join(dir, 'chat.db'),
-  // Every client here is 127.0.0.1: per-address limits are for the internet.
-  RATE_LIMIT_PER_IP_PER_SEC: '100000',
-  RATE_LIMIT_PER_IP_BURST: '100000',
-  MAX_CONNECTIONS_PER_IP: '1000',
+  ...ONE_ADDRESS_ENV,
   ROOM_CREATES_PER_IP_PER_HOUR: '1000',
   PRESENCE_INTERVAL_MS: '50',
 });
@@ -91,13 +80,13 @@ describe('SDK against the real server', () => {
     expect(receipt.duplicate).toBeUndefined();
     const emote = await a.send('waves', { emote: true });
     expect(emote.seq).toBe(2);
-    await until(() => got.length === 2, 5000, 'two messages at b');
+    await waitUntil(() => got.length === 2, 'two messages at b', 5000);
     expect(got.map((m) => [m.id, m.seq, m.type, m.text])).toEqual([
       [receipt.id, 1, 'message', 'hello @bob'],
       [emote.id, 2, 'emote', 'waves'],
     ]);
     expect(texts(a.messages)).toEqual(['hello @bob', 'waves']);
-    await until(() => b.rooms.find((r) => r.id === room.id)?.messageCount === 2, 5000, 'room list count');
+    await waitUntil(() => b.rooms.find((r) => r.id === room.id)?.messageCount === 2, 'room list count', 5000);
   });
 
   test('errors reject the request with the server code; the client stays usable', async () => {
@@ -126,25 +115,25 @@ describe('SDK against the real server', () => {
     expect(texts(page.messages)).toEqual(['m2', 'm3', 'm4']);
     expect(page.hasMore).toBe(true);
 
-    await until(() => a.members.length === 2, 5000, 'a sees two members');
+    await waitUntil(() => a.members.length === 2, 'a sees two members', 5000);
     expect(a.members.map((m) => m.name).sort()).toEqual(['dave', 'erin']);
 
     const typists: string[][] = [];
     a.on('typing', (t) => typists.push(t.map((x) => x.name)));
     b.typing(true);
-    await until(() => typists.some((t) => t.includes('erin')), 5000, 'typing relayed');
+    await waitUntil(() => typists.some((t) => t.includes('erin')), 'typing relayed', 5000);
     await b.send('done typing');
-    await until(() => a.typists.length === 0, 5000, 'typing cleared by the send');
+    await waitUntil(() => a.typists.length === 0, 'typing cleared by the send', 5000);
 
     const target = a.messages.find((m) => m.text === 'm12')!;
     await b.react(target.id, '👍', true);
-    await until(() => a.messages.find((m) => m.id === target.id)?.reactions?.['👍'] === 1, 5000, 'reaction at a');
+    await waitUntil(() => a.messages.find((m) => m.id === target.id)?.reactions?.['👍'] === 1, 'reaction at a', 5000);
     await b.react(target.id, '👍', true); // a repeat changes nothing and is still answered
     await expect(b.react(target.id, 'not an emoji', true)).rejects.toMatchObject({ code: 'INVALID_REACTION' });
 
     await expect(b.deleteMessage(target.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await a.deleteMessage(target.id);
-    await until(() => !b.messages.some((m) => m.id === target.id), 5000, 'deleted at b');
+    await waitUntil(() => !b.messages.some((m) => m.id === target.id), 'deleted at b', 5000);
     expect((await storedHistory(room.id)).some((m) => m.id === target.id)).toBe(false);
   });
 
@@ -169,12 +158,12 @@ describe('SDK against the real server', () => {
         await new Promise((r) => setTimeout(r, 40));
       }
     })();
-    await until(() => victim.messages.length >= 5, 5000, 'victim hears the talk');
+    await waitUntil(() => victim.messages.length >= 5, 'victim hears the talk', 5000);
 
     // Cut, keep the server unreachable for a while, send meanwhile.
     proxy.refusing = true;
     proxy.cut();
-    await until(() => victim.state === 'reconnecting', 5000, 'reconnecting');
+    await waitUntil(() => victim.state === 'reconnecting', 'reconnecting', 5000);
     const away = [victim.send('sent while away 1'), victim.send('sent while away 2')];
     await new Promise((r) => setTimeout(r, 600));
     proxy.refusing = false;
@@ -184,7 +173,7 @@ describe('SDK against the real server', () => {
     talking = false;
     await talk;
     const stored = await storedHistory(room.id);
-    await until(() => victim.messages.length === stored.length, 5000, 'victim caught up');
+    await waitUntil(() => victim.messages.length === stored.length, 'victim caught up', 5000);
     expect(victim.messages.map((m) => m.seq)).toEqual(stored.map((m) => m.seq));
     expect(stored.filter((m) => m.text.startsWith('sent while away')).map((m) => m.text)).toEqual(['sent while away 1', 'sent while away 2']);
     expect(states).toContain('reconnecting');
@@ -212,7 +201,7 @@ describe('SDK against the real server', () => {
     expect(receipt.duplicate).toBe(true);
     expect(receipt.id).toBe(stored[0]!.id);
     expect(texts(await storedHistory(room.id))).toEqual(['only once']);
-    await until(() => a.messages.length === 1, 5000, 'the view holds it once');
+    await waitUntil(() => a.messages.length === 1, 'the view holds it once', 5000);
   });
 
   test('a client opened with roomId resumes it; after a cut it gets exactly what it missed', async () => {
@@ -225,16 +214,16 @@ describe('SDK against the real server', () => {
     proxies.push(proxy);
     const b = client('jack', { url: proxy.url, roomId: room.id });
     await b.ready;
-    await until(() => b.roomId === room.id, 5000, 'resumed on connect');
+    await waitUntil(() => b.roomId === room.id, 'resumed on connect', 5000);
     expect(texts(b.messages)).toEqual(['before the cut']);
     const fresh: string[] = [];
     b.on('message', (m) => fresh.push(m.text));
     proxy.refusing = true;
     proxy.cut();
-    await until(() => b.state === 'reconnecting', 5000);
+    await waitUntil(() => b.state === 'reconnecting', 'the state to change', 5000);
     await a.send('during');
     proxy.refusing = false;
-    await until(() => b.state === 'open' && b.messages.length === 2, 10_000, 'resumed after the cut');
+    await waitUntil(() => b.state === 'open' && b.messages.length === 2, 'resumed after the cut', 10_000);
     expect(texts(b.messages)).toEqual(['before the cut', 'during']);
     // Recovered exactly: the missed message came as a message event, not a reset.
     expect(fresh).toEqual(['during']);
@@ -249,7 +238,7 @@ describe('SDK against the real server', () => {
     await a.join(room.id);
     proxy.refusing = true;
     proxy.cut();
-    await until(() => a.state === 'reconnecting', 5000);
+    await waitUntil(() => a.state === 'reconnecting', 'the state to change', 5000);
     const unsent = a.send('never');
     a.close();
     await expect(unsent).rejects.toMatchObject({ code: 'CLOSED' });
@@ -266,7 +255,7 @@ describe('SDK against the real server', () => {
     const port = app.port;
     app.signal('SIGTERM');
     await app.exited;
-    await until(() => a.state === 'reconnecting', 5000);
+    await waitUntil(() => a.state === 'reconnecting', 'the state to change', 5000);
     const meanwhile = a.send('typed while the server was down');
     app = await startAppProcess({ ...serverEnv(), PORT: String(port) }, dir);
     const receipt = await meanwhile;

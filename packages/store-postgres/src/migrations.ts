@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { quoteIdent } from './postgres-options';
+import { withTransaction } from './with-transaction';
 
 /** One schema step, recorded in `schema_migrations` once applied. */
 export interface Migration {
@@ -157,10 +158,7 @@ const LOCK_NAMESPACE = 0x72676368; // "rgch"
  */
 export async function migrate(pool: Pool, schema: string): Promise<number[]> {
   const s = quoteIdent(schema);
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, `migrate:${schema}`]);
     // Everything below runs under the lock, so "check then create" is safe;
     // CREATE SCHEMA IF NOT EXISTS alone races with itself, and would need
@@ -188,14 +186,6 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       applied.push(m.version);
     }
-    await client.query('COMMIT');
     return applied;
-  } catch (e) {
-    failure = e instanceof Error ? e : new Error(String(e));
-    // Releasing with the error destroys the connection, which also ends the
-    // transaction; no ROLLBACK round trip on a connection that may be dead.
-    throw e;
-  } finally {
-    client.release(failure);
-  }
+  });
 }

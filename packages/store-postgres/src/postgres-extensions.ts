@@ -1,5 +1,6 @@
 import type { Pool, QueryResultRow } from 'pg';
 import type { ChatStore, ReactOutcome } from '@rgchat/chat-core';
+import { withTransaction } from './with-transaction';
 import { toMessage, toRoom, type Int8, type MessageRow, type RoomRow, type Statements } from './statements';
 
 /** A row of a page read: the room's counter, and a message or (no message in range) NULLs. */
@@ -42,36 +43,20 @@ export function createPostgresExtensions({ pool, sql, query, isClosed }: Postgre
     },
     async react({ roomId, messageId, emoji, userKey, on, ts, maxEmoji }) {
       if (isClosed()) throw new Error('Postgres store is closed');
-      const client = await pool.connect();
-      let failure: Error | undefined;
-      try {
-        await client.query('BEGIN');
+      return withTransaction(pool, async (client): Promise<ReactOutcome> => {
         const locked = await client.query(sql.lockVisible, [messageId, roomId]);
-        let outcome: ReactOutcome;
-        if (locked.rowCount === 0) {
-          outcome = { kind: 'not_found' };
-        } else {
-          const state = (await client.query<{ distinct_emoji: number; count: number; mine: number }>(sql.reactionState, [messageId, emoji, userKey])).rows[0]!;
-          if (on && state.mine > 0) outcome = { kind: 'unchanged', count: state.count };
-          else if (on && state.count === 0 && state.distinct_emoji >= maxEmoji) outcome = { kind: 'too_many' };
-          else if (on) {
-            await client.query(sql.addReaction, [messageId, emoji, userKey, ts]);
-            outcome = { kind: 'changed', count: state.count + 1 };
-          } else if (state.mine === 0) outcome = { kind: 'unchanged', count: state.count };
-          else {
-            await client.query(sql.removeReaction, [messageId, emoji, userKey]);
-            outcome = { kind: 'changed', count: state.count - 1 };
-          }
+        if (locked.rowCount === 0) return { kind: 'not_found' };
+        const state = (await client.query<{ distinct_emoji: number; count: number; mine: number }>(sql.reactionState, [messageId, emoji, userKey])).rows[0]!;
+        if (on && state.mine > 0) return { kind: 'unchanged', count: state.count };
+        if (on && state.count === 0 && state.distinct_emoji >= maxEmoji) return { kind: 'too_many' };
+        if (on) {
+          await client.query(sql.addReaction, [messageId, emoji, userKey, ts]);
+          return { kind: 'changed', count: state.count + 1 };
         }
-        await client.query('COMMIT');
-        return outcome;
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error(String(e));
-        throw e;
-      } finally {
-        // Released with the error, the connection is destroyed, which ends the transaction too.
-        client.release(failure);
-      }
+        if (state.mine === 0) return { kind: 'unchanged', count: state.count };
+        await client.query(sql.removeReaction, [messageId, emoji, userKey]);
+        return { kind: 'changed', count: state.count - 1 };
+      });
     },
     async reactionCounts(roomId, messageIds) {
       const out = new Map<string, Array<readonly [string, number]>>();

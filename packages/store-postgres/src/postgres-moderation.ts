@@ -2,6 +2,7 @@ import type { Pool, QueryResultRow } from 'pg';
 import type { BanRecord, ModerationStore } from '@rgchat/chat-core';
 import { quoteIdent } from './postgres-options';
 import type { Int8 } from './statements';
+import { withTransaction } from './with-transaction';
 
 interface BanRow {
   id: string;
@@ -43,28 +44,16 @@ export function createPostgresModeration({ pool, schema, query, isClosed }: Post
     },
     async deleteRoom(roomId) {
       if (isClosed()) throw new Error('Postgres store is closed');
-      const client = await pool.connect();
-      let failure: Error | undefined;
-      try {
-        // One transaction: readers see the room whole or gone. The room row is
-        // locked first, so an append (which updates it) waits, then finds no room.
-        await client.query('BEGIN');
+      // One transaction: readers see the room whole or gone. The room row is
+      // locked first, so an append (which updates it) waits, then finds no room.
+      return withTransaction(pool, async (client) => {
         const locked = await client.query(`SELECT id FROM ${s}.rooms WHERE id = $1 FOR UPDATE`, [roomId]);
-        if (locked.rowCount === 0) {
-          await client.query('ROLLBACK');
-          return false;
-        }
+        if (locked.rowCount === 0) return false;
         await client.query(`DELETE FROM ${s}.reactions WHERE message_id IN (SELECT id FROM ${s}.messages WHERE room_id = $1)`, [roomId]);
         await client.query(`DELETE FROM ${s}.messages WHERE room_id = $1`, [roomId]);
         await client.query(`DELETE FROM ${s}.rooms WHERE id = $1`, [roomId]);
-        await client.query('COMMIT');
         return true;
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error(String(e));
-        throw e;
-      } finally {
-        client.release(failure);
-      }
+      });
     },
   };
 }

@@ -1,6 +1,8 @@
 // rgchat's web chat: plain ES modules on the SDK, no build step. User text
 // only ever reaches the page through textContent / text nodes, never as HTML.
 import { connect } from './sdk/index.js';
+import { avatar, createMessageView } from './message-view.js';
+import { ownClientIds, prefs, savedProfile, sessionId } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -29,55 +31,16 @@ const els = {
   roomsPanel: $('rooms-panel'),
 };
 
-// --- what this browser remembers (localStorage) ---
-const store = {
-  get: (k) => {
-    try {
-      return localStorage.getItem(`rgchat.${k}`);
-    } catch {
-      return null;
-    }
-  },
-  set: (k, v) => {
-    try {
-      if (v === undefined || v === null) localStorage.removeItem(`rgchat.${k}`);
-      else localStorage.setItem(`rgchat.${k}`, String(v));
-    } catch {
-      // Private mode: nothing is remembered, everything still works.
-    }
-  },
-};
-const randomId = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
-const sessionId = store.get('session') ?? randomId(24);
-store.set('session', sessionId);
-const savedName = store.get('name');
-const profile = {
-  name: savedName && /^\S{1,24}$/u.test(savedName) ? savedName : `guest${Math.floor(Math.random() * 9000 + 1000)}`,
-  avatarId: Number(store.get('avatar') ?? Math.floor(Math.random() * 1000)),
-};
-/** The clientIds this browser has had: messages by them are "mine" (deletable). */
-const mine = new Set(JSON.parse(store.get('mine') ?? '[]'));
-/** Reactions this browser has given, `${messageId} ${emoji}`, so a click toggles. */
-const myReactions = new Set();
-
-const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '😮'];
-
-// --- avatars: a coloured disc with the name's initial, drawn with DOM nodes ---
-function avatar(avatarId, name, el = document.createElement('span')) {
-  el.className = 'avatar';
-  el.style.setProperty('--hue', String((Number(avatarId) * 47) % 360));
-  el.textContent = (name || '?').slice(0, 1).toUpperCase();
-  el.setAttribute('aria-hidden', 'true');
-  return el;
-}
-
 // --- the connection ---
+const profile = savedProfile();
+const mine = ownClientIds();
 const client = connect({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
   profile,
-  sessionId,
-  ...(store.get('room') ? { roomId: store.get('room') } : {}),
+  sessionId: sessionId(),
+  ...(prefs.get('room') ? { roomId: prefs.get('room') } : {}),
 });
+const view = createMessageView({ client, own: mine, onError: (e) => showError(els.sendError, e) });
 
 const STATUS_TEXT = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Disconnected: reload the page' };
 client.on('state', (s) => {
@@ -88,16 +51,15 @@ client.on('state', (s) => {
 
 client.on('self', (self) => {
   mine.add(self.clientId);
-  store.set('mine', JSON.stringify([...mine].slice(-50)));
   if (document.activeElement !== els.nameInput) els.nameInput.value = self.name;
   if (document.activeElement !== els.avatarInput) els.avatarInput.value = String(self.avatarId);
   avatar(self.avatarId, self.name, els.myAvatar);
-  store.set('name', self.name);
-  store.set('avatar', self.avatarId);
+  prefs.set('name', self.name);
+  prefs.set('avatar', self.avatarId);
 });
 
 client.on('error', (e) => {
-  if (e.requestType === 'hello') store.set('room', null);
+  if (e.requestType === 'hello') prefs.set('room', null);
   showError(els.sendError, e);
 });
 
@@ -189,110 +151,13 @@ const nodes = new Map(); // message id -> <li>
 let loadingOlder = false;
 let reachedStart = false;
 
-function mentionsMe(text) {
-  const me = client.self?.name;
-  if (!me) return false;
-  const escaped = me.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\w@])@${escaped}(?![\\w])`, 'iu').test(text);
-}
-
-/** The text with @name mentions wrapped in <mark>, as text nodes only. */
-function textWithMentions(text) {
-  const frag = document.createDocumentFragment();
-  // A name has no spaces; punctuation right after it ("@bob,") is the sentence's.
-  const re = /@[^\s@]{1,24}?(?=[.,!?;:)\]]*(\s|$))/gu;
-  let at = 0;
-  for (const m of text.matchAll(re)) {
-    frag.append(document.createTextNode(text.slice(at, m.index)));
-    const mark = document.createElement('mark');
-    mark.className = 'at';
-    mark.textContent = m[0];
-    frag.append(mark);
-    at = m.index + m[0].length;
-  }
-  frag.append(document.createTextNode(text.slice(at)));
-  return frag;
-}
-
-function reactionBar(m) {
-  const bar = document.createElement('div');
-  bar.className = 'reactions';
-  const counts = m.reactions ?? {};
-  const emoji = [...new Set([...Object.keys(counts), ...QUICK_EMOJI])];
-  for (const e of emoji) {
-    const n = counts[e] ?? 0;
-    const key = `${m.id} ${e}`;
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = n ? 'reaction has' : 'reaction quick';
-    b.setAttribute('aria-pressed', myReactions.has(key) ? 'true' : 'false');
-    b.setAttribute('aria-label', `${e} ${n}, ${myReactions.has(key) ? 'remove your reaction' : 'react'}`);
-    b.textContent = n ? `${e} ${n}` : e;
-    b.addEventListener('click', async () => {
-      const on = !myReactions.has(key);
-      try {
-        await client.react(m.id, e, on);
-        if (on) myReactions.add(key);
-        else myReactions.delete(key);
-      } catch (err) {
-        showError(els.sendError, err);
-      }
-    });
-    bar.append(b);
-  }
-  return bar;
-}
-
-function messageNode(m) {
-  const li = document.createElement('li');
-  li.className = `message ${m.type}`;
-  li.dataset.id = m.id;
-  li.dataset.seq = String(m.seq);
-  if (mentionsMe(m.text)) li.classList.add('mention');
-  const head = document.createElement('div');
-  head.className = 'head';
-  const who = document.createElement('span');
-  who.className = 'who';
-  who.textContent = m.name;
-  const time = document.createElement('time');
-  time.dateTime = new Date(m.ts).toISOString();
-  time.textContent = new Date(m.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  head.append(avatar(m.avatarId, m.name), who, time);
-  if (mine.has(m.authorId)) {
-    const del = document.createElement('button');
-    del.type = 'button';
-    del.className = 'delete';
-    del.textContent = 'Delete';
-    del.setAttribute('aria-label', 'Delete this message');
-    del.addEventListener('click', async () => {
-      try {
-        await client.deleteMessage(m.id);
-      } catch (e) {
-        showError(els.sendError, e);
-      }
-    });
-    head.append(del);
-  }
-  const body = document.createElement('p');
-  body.className = 'text';
-  if (m.type === 'emote') {
-    const em = document.createElement('em');
-    em.append(document.createTextNode(`* ${m.name} `), textWithMentions(m.text));
-    body.append(em);
-  } else {
-    body.append(textWithMentions(m.text));
-  }
-  li.append(head, body, reactionBar(m));
-  return li;
-}
-
 const nearBottom = () => els.messages.scrollHeight - els.messages.scrollTop - els.messages.clientHeight < 80;
 const toBottom = () => (els.messages.scrollTop = els.messages.scrollHeight);
 
 function renderAll() {
   nodes.clear();
   const items = client.messages.map((m) => {
-    const li = messageNode(m);
+    const li = view.node(m);
     nodes.set(m.id, li);
     return li;
   });
@@ -302,7 +167,7 @@ function renderAll() {
 
 client.on('room', (view) => {
   els.roomTitle.textContent = view.room.name;
-  store.set('room', view.room.id);
+  prefs.set('room', view.room.id);
   els.messageInput.disabled = false;
   els.sendButton.disabled = false;
   reachedStart = false;
@@ -314,7 +179,7 @@ client.on('room', (view) => {
 
 client.on('message', (m) => {
   const stick = nearBottom();
-  const li = messageNode(m);
+  const li = view.node(m);
   nodes.set(m.id, li);
   // Recovered messages arrive in seq order after what is held; find the place anyway.
   const next = [...els.messages.children].find((c) => Number(c.dataset.seq) > m.seq);
@@ -328,15 +193,11 @@ client.on('deleted', (e) => {
 });
 
 client.on('reaction', (e) => {
-  const key = `${e.messageId} ${e.emoji}`;
-  if (e.clientId === client.self?.clientId) {
-    if (e.on) myReactions.add(key);
-    else myReactions.delete(key);
-  }
+  view.noteReaction(e);
   const old = nodes.get(e.messageId);
   const m = client.messages.find((x) => x.id === e.messageId);
   if (!old || !m) return;
-  old.querySelector('.reactions')?.replaceWith(reactionBar(m));
+  old.querySelector('.reactions')?.replaceWith(view.reactionBar(m));
 });
 
 // Scrolling up loads older messages, keeping the view where it was.
@@ -353,7 +214,7 @@ els.messages.addEventListener('scroll', async () => {
     const frag = document.createDocumentFragment();
     for (const m of page.messages) {
       if (nodes.has(m.id)) continue;
-      const li = messageNode(m);
+      const li = view.node(m);
       nodes.set(m.id, li);
       frag.append(li);
     }

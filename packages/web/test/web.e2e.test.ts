@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
+import { ONE_ADDRESS_ENV, startAppProcess, stopAllApps, type ListeningApp } from '../../app/test/support/app-process';
 import { buildApp } from '../../app/test/support/build-app';
 
 /**
@@ -27,9 +27,7 @@ const contexts: BrowserContext[] = [];
 
 const env = () => ({
   SQLITE_PATH: join(dir, 'chat.db'),
-  RATE_LIMIT_PER_IP_PER_SEC: '100000',
-  RATE_LIMIT_PER_IP_BURST: '100000',
-  MAX_CONNECTIONS_PER_IP: '1000',
+  ...ONE_ADDRESS_ENV,
   ROOM_CREATES_PER_IP_PER_HOUR: '1000',
   PRESENCE_INTERVAL_MS: '50',
   DRAIN_MS: '0',
@@ -46,6 +44,10 @@ async function person(name: string, viewport = { width: 1100, height: 720 }): Pr
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
+  // A CSP refusal (a blocked script, style or connection) is a bug of the page, not a detail.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
   page.on('dialog', (d) => {
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
@@ -247,15 +249,15 @@ function rawStatus(base: string, path: string): Promise<number> {
   });
 }
 
-describe('web chat serving', () => {
+describe.each(['ws', 'uws'])('web chat serving (%s)', (transport) => {
   let served: ListeningApp;
   let off: ListeningApp;
   let sdir = '';
   beforeAll(async () => {
     sdir = mkdtempSync(join(tmpdir(), 'rgchat-web-serve-'));
     await buildApp();
-    served = await startAppProcess({ SQLITE_PATH: join(sdir, 'a.db') }, sdir);
-    off = await startAppProcess({ SQLITE_PATH: join(sdir, 'b.db'), WEB_CLIENT: 'false' }, sdir);
+    served = await startAppProcess({ SQLITE_PATH: join(sdir, 'a.db'), CHAT_TRANSPORT: transport }, sdir);
+    off = await startAppProcess({ SQLITE_PATH: join(sdir, 'b.db'), CHAT_TRANSPORT: transport, WEB_CLIENT: 'false' }, sdir);
   }, 180_000);
   afterAll(async () => {
     await stopAllApps();

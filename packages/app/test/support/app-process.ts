@@ -33,6 +33,16 @@ export interface ListeningApp extends AppProcess {
   readonly httpUrl: string;
 }
 
+/**
+ * Every client of a test connects from 127.0.0.1: the per-address limits,
+ * meant for one person each on the internet, raised for them.
+ */
+export const ONE_ADDRESS_ENV: Readonly<Record<string, string>> = {
+  RATE_LIMIT_PER_IP_PER_SEC: '100000',
+  RATE_LIMIT_PER_IP_BURST: '100000',
+  MAX_CONNECTIONS_PER_IP: '1000',
+};
+
 const live = new Set<AppProcess>();
 
 /**

@@ -1,6 +1,35 @@
 import { httpGet, waitUntil, type Frame, type TestClient } from '@rgchat/testkit';
 import type { ListeningApp } from './app-process';
 import { greet, isMessage, joinRoom } from './chat-client';
+import { describeNats, NATS_TEST_URL } from '../../../bus-nats/test/nats-test-env';
+import { describePostgres } from './postgres-env';
+
+/** A bus the multi-instance suites run on; the store is Postgres either way. */
+export interface BusUnderTest {
+  readonly kind: 'postgres' | 'nats';
+  /**
+   * The app's environment for this bus, shared by every instance of one
+   * suite run (`run`, unique per run, keeps other runs' events apart);
+   * `natsUrl` points NATS at another address (a proxy the test cuts).
+   */
+  env(run: string, natsUrl?: string): Record<string, string>;
+}
+
+const POSTGRES_BUS: BusUnderTest = { kind: 'postgres', env: () => ({ BUS: 'postgres' }) };
+const NATS_BUS: BusUnderTest = {
+  kind: 'nats',
+  env: (run, natsUrl = NATS_TEST_URL) => ({ BUS: 'nats', NATS_URL: natsUrl, NATS_SUBJECT: `${run}.bus` }),
+};
+
+/**
+ * Runs a multi-instance suite once per bus (issue #15): Postgres NOTIFY and
+ * NATS, each with Postgres as the store. Each run skips, or with CI=true
+ * fails, when a server it needs is unreachable (describePostgres, describeNats).
+ */
+export function describeEachBus(name: string, fn: (bus: BusUnderTest) => void): void {
+  describePostgres(`${name}, BUS=postgres`, () => fn(POSTGRES_BUS));
+  describePostgres(`${name}, BUS=nats`, () => describeNats('on NATS', () => fn(NATS_BUS)));
+}
 
 /** The chat messages of `roomId` a client has received so far, in arrival order. */
 export const receivedIn = (client: TestClient, roomId: string): Frame[] =>
