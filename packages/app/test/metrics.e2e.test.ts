@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { startAppProcess, stopAllApps, type ListeningApp } from './support/app-process';
 import { buildProjects } from './support/build-app';
 import { createRoom, dropClients, greet, isMessage, joinRoom, openClient } from './support/chat-client';
-import { eventually } from './support/multi-instance';
-import { describePostgres, dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
+import { describeEachBus, eventually } from './support/multi-instance';
+import { dropSchema, freshSchema, postgresEnv } from './support/postgres-env';
 
 /** One scrape: the samples by series (`name{labels}` as exposed), the raw text and the content type. */
 interface Scrape {
@@ -210,14 +210,15 @@ describe('end to end: Prometheus metrics', () => {
     });
   });
 
-  describePostgres('two instances on Postgres: bus traffic', () => {
+  describeEachBus('two instances on Postgres: bus traffic', (bus) => {
     const schema = freshSchema();
     afterAll(() => dropSchema(schema));
 
     test("a message sent on one instance is out on its bus and in on the other's, with its age; stored once, delivered on both", async () => {
-      const env = { ...postgresEnv(schema), METRICS_PORT: String(await freePort()) };
+      const shared = { ...postgresEnv(schema), ...bus.env(schema) };
+      const env = { ...shared, METRICS_PORT: String(await freePort()) };
       const a = await startAppProcess(env, dir);
-      const bEnv = { ...postgresEnv(schema), METRICS_PORT: String(await freePort()) };
+      const bEnv = { ...shared, METRICS_PORT: String(await freePort()) };
       const b = await startAppProcess(bEnv, dir);
       try {
         await busTraffic(a, b, env, bEnv);
