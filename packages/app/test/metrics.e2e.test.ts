@@ -187,6 +187,22 @@ describe('end to end: Prometheus metrics', () => {
       app = await startAppProcess({ SQLITE_PATH: join(dir, 'separate.sqlite'), METRICS_PORT: String(metricsPort) }, dir);
     }, 60_000);
 
+    test('an abusive client is closed 1008 once and counted once (default ABUSE_STRIKES)', async () => {
+      const url = `http://127.0.0.1:${metricsPort}/metrics`;
+      const before = await scrape(url);
+      const abuser = await openClient(app.url);
+      for (let i = 0; i < 40; i++) abuser.sendRaw('{not json');
+      expect((await abuser.closed).code).toBe(1008);
+      let after = before;
+      await eventually('the abuse close is counted', async () => {
+        after = await scrape(url);
+        return delta(before, after, 'rgchat_abuse_closes_total') === 1;
+      });
+      const badJson = abuser.frames.filter((f) => f['type'] === 'error' && f['code'] === 'BAD_JSON').length;
+      expect(delta(before, after, 'rgchat_error_frames_total{code="BAD_JSON"}')).toBe(badJson);
+      await eventually('its connection is gone from the gauge', async () => value(await scrape(url), 'rgchat_connections{transport="ws"}') === 0);
+    });
+
     test('served there, with its own listener; 404 on the public port; the listener closes with the app', async () => {
       const listening = await app.waitForLog((l) => l['msg'] === 'metrics listening');
       expect(listening['port']).toBe(metricsPort);
