@@ -19,6 +19,11 @@ import { createInstanceId, createRandomIds, createSystemClock } from '@rgchat/ru
 import { busAdapter, loadTransport, storageAdapter, type OpenedStorage, type TransportFactory } from './adapters';
 import { createCloseStack, type CloseStack } from './close-stack';
 import { appRoutes } from './http-routes';
+import { countedBus } from './metrics-bus';
+import { createChatMetrics } from './metrics-chat';
+import { startMetricsServer } from './metrics-server';
+import { createMetricSet, type MetricSet } from './metrics-set';
+import { timedStore } from './metrics-store';
 import type { AppConfig } from './config';
 import { requestDrainBudgetMs } from './lifecycle';
 
@@ -36,6 +41,8 @@ interface Services {
   createTransport: TransportFactory;
   routes: readonly HttpRoute[];
   transport: Transport;
+  /** Prometheus metrics; undefined with METRICS=false. */
+  metrics: MetricSet | undefined;
   chat: ChatServer;
 }
 
@@ -52,6 +59,7 @@ const tokens: { readonly [K in keyof Services]: symbol } = {
   createTransport: Symbol('createTransport'),
   routes: Symbol('routes'),
   transport: Symbol('transport'),
+  metrics: Symbol('metrics'),
   chat: Symbol('chat'),
 };
 
@@ -98,9 +106,21 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
   c.register(tokens.clock, { useFactory: instanceCachingFactory(() => createSystemClock()) });
   c.register(tokens.ids, { useFactory: instanceCachingFactory(() => createRandomIds()) });
   c.register(tokens.instanceId, { useFactory: instanceCachingFactory(() => createInstanceId()) });
-  c.register(tokens.store, { useFactory: instanceCachingFactory((r) => get(r, 'storage').store) });
+  // The rooms gauge reads the chat server at each scrape, once it exists (never builds it).
+  const rooms: { count: () => number } = { count: () => 0 };
+  c.register(tokens.metrics, {
+    useFactory: instanceCachingFactory(() => (config.metrics.kind === 'off' ? undefined : createMetricSet(() => rooms.count()))),
+  });
+  c.register(tokens.store, {
+    useFactory: instanceCachingFactory((r) => {
+      const { store } = get(r, 'storage');
+      const metrics = get(r, 'metrics');
+      // Timed around the port: core and the stores know nothing of metrics.
+      return metrics ? timedStore(store, metrics) : store;
+    }),
+  });
   c.register(tokens.routes, {
-    useFactory: instanceCachingFactory((r) => appRoutes(get(r, 'config'), { admin: () => get(r, 'chat').admin, log: get(r, 'log') })),
+    useFactory: instanceCachingFactory((r) => appRoutes(get(r, 'config'), { admin: () => get(r, 'chat').admin, log: get(r, 'log'), metrics: get(r, 'metrics')?.registry })),
   });
   c.register(tokens.transport, {
     useFactory: instanceCachingFactory((r) => {
@@ -112,6 +132,7 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
     useFactory: instanceCachingFactory((r) => {
       const { limits, allowedOrigins, features } = get(r, 'config');
       const fanout = get(r, 'transport').fanout;
+      const metrics = get(r, 'metrics');
       const chat = createChatServer(
         {
           store: get(r, 'store'),
@@ -121,9 +142,11 @@ function registerServices(c: DependencyContainer, config: AppConfig, log: Log): 
           bus: get(r, 'bus'),
           instanceId: get(r, 'instanceId'),
           ...(fanout ? { fanout } : {}),
+          ...(metrics ? { metrics: createChatMetrics(metrics, get(r, 'config').transport.kind) } : {}),
         },
         { limits, ...(allowedOrigins ? { allowedOrigins } : {}), ...(features ? { features } : {}) },
       );
+      rooms.count = () => chat.roomCount;
       // Built after its store and bus (resolved just above), so it closes before them;
       // the listener, started last, has already stopped accepting when this runs.
       const { shutdownTimeoutMs, drainMs } = get(r, 'config');
@@ -166,7 +189,15 @@ async function registerAdapters(c: DependencyContainer, provided: StartOptions['
 
   const opened = await bus.open(storage, { log, instanceId }, config.bus);
   closeStack.push('bus', () => opened.close());
-  c.register(tokens.bus, { useValue: opened.bus });
+  const metrics = get(c, 'metrics');
+  if (metrics) {
+    const clock = get(c, 'clock');
+    const counted = countedBus(opened.bus, metrics, () => clock.now());
+    closeStack.push('bus metrics', counted.close);
+    c.register(tokens.bus, { useValue: counted.bus });
+  } else {
+    c.register(tokens.bus, { useValue: opened.bus });
+  }
   // The default bus is the in-process one: this instance hears no other.
   if (!provided && adapter.shared && bus.isDefault) {
     log('warn', `BUS=${busKind} on ${config.storage.kind} storage: this instance hears no other; run one instance only, or choose a bus`);
@@ -188,6 +219,13 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   const instanceId = get(c, 'instanceId');
   try {
     await registerAdapters(c, options.storage);
+    const metrics = get(c, 'metrics');
+    if (config.metrics.kind === 'separate' && metrics) {
+      // Before the chat listener, so it closes after it: scrapes still see the drain.
+      const { host, port } = config.metrics;
+      const server = await startMetricsServer({ host, port, registry: metrics.registry, log });
+      closeStack.push('metrics listener', () => server.close());
+    }
     const listener: { running?: RunningTransport } = {};
     // Under the chat server in the stack, so it stops listening only after the
     // chat server has let every socket go: /healthz answers 503 meanwhile.

@@ -47,5 +47,6 @@ export function summarizeConfig(config: AppConfig): Record<string, unknown> {
     // The token itself is a secret: only whether the admin API exists.
     adminApi: config.adminToken === undefined ? 'off' : 'on',
     webClient: config.webClient,
+    metrics: config.metrics,
   };
 }

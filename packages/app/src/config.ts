@@ -34,6 +34,16 @@ export interface TransportConfig {
   readonly trustProxy: boolean;
 }
 
+/**
+ * Where `/metrics` is served (issue #14): `off` (METRICS=false), `public`
+ * (on the chat port, the default), or `separate` (METRICS_PORT set: a port
+ * of its own on METRICS_HOST, default HOST, and a 404 on the chat port).
+ */
+export type MetricsConfig =
+  | { readonly kind: 'off' }
+  | { readonly kind: 'public' }
+  | { readonly kind: 'separate'; readonly host: string; readonly port: number };
+
 /** The whole validated configuration, frozen, shaped by its consumers. */
 export interface AppConfig {
   readonly storage: StorageConfig;
@@ -54,6 +64,8 @@ export interface AppConfig {
   readonly adminToken: string | undefined;
   /** Serve the web chat at `/` (`WEB_CLIENT`, default true). */
   readonly webClient: boolean;
+  /** Prometheus metrics (`METRICS`, `METRICS_PORT`, `METRICS_HOST`). */
+  readonly metrics: MetricsConfig;
 }
 
 /** The environment is unusable; `problems` names every bad variable, one entry each. */
@@ -123,6 +135,9 @@ export const ENV_VARS: readonly string[] = [
   'DRAIN_MS',
   'ADMIN_TOKEN',
   'WEB_CLIENT',
+  'METRICS',
+  'METRICS_PORT',
+  'METRICS_HOST',
 ];
 
 /** A limit's range is core's: `createLimits` judges the value, so the two can never disagree. */
@@ -206,6 +221,9 @@ const envSchema = v.object({
   LOG_LEVEL: v.optional(oneOf(LOG_LEVELS), 'info'),
   TRUST_PROXY: v.optional(flag, 'false'),
   WEB_CLIENT: v.optional(flag, 'true'),
+  METRICS: v.optional(flag, 'true'),
+  METRICS_PORT: v.optional(inRange(1, 65_535)),
+  METRICS_HOST: v.optional(nonEmpty),
   SHUTDOWN_TIMEOUT_MS: v.optional(inRange(100, 600_000), '5000'),
   DRAIN_MS: v.optional(inRange(0, 300_000)),
   // Long enough that guessing it over HTTP is hopeless; printable, no spaces (it travels in a header).
@@ -259,6 +277,15 @@ function chooseAdapters(input: Readonly<Record<string, string>>): { storage?: St
   return { storage, ...(bus ? { bus } : {}), problems };
 }
 
+/** METRICS_PORT and METRICS_HOST only mean something together with metrics on, and the port must not be the chat port. */
+function metricsProblems(e: { METRICS: boolean; METRICS_PORT?: number | undefined; METRICS_HOST?: string | undefined; PORT: number }): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  if (!e.METRICS && e.METRICS_PORT !== undefined) problems.push(['METRICS_PORT', 'is set but METRICS is false; unset one of them']);
+  if (e.METRICS_HOST !== undefined && e.METRICS_PORT === undefined) problems.push(['METRICS_HOST', 'needs METRICS_PORT (without it metrics are served on PORT)']);
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) problems.push(['METRICS_PORT', `must differ from PORT (${e.PORT})`]);
+  return problems;
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -293,6 +320,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     // The other half is the answering of admitted requests and the closes themselves.
     report('DRAIN_MS', `must be at most half of SHUTDOWN_TIMEOUT_MS (${result.output.SHUTDOWN_TIMEOUT_MS} ms)`);
   }
+  if (result.success) for (const [name, message] of metricsProblems(result.output)) report(name, message);
 
   if (!result.success || !vars.success || problems.size > 0 || !chosen.storage || !chosen.bus) {
     // Sorted in the order of ENV_VARS, so the message reads like .env.example.
@@ -327,5 +355,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     drainMs: e.DRAIN_MS ?? defaultDrainMs(e.SHUTDOWN_TIMEOUT_MS),
     adminToken: e.ADMIN_TOKEN,
     webClient: e.WEB_CLIENT,
+    metrics: !e.METRICS
+      ? { kind: 'off' }
+      : e.METRICS_PORT === undefined
+        ? { kind: 'public' }
+        : { kind: 'separate', host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
   });
 }

@@ -87,6 +87,7 @@ describe('loadConfig', () => {
       drainMs: 1000,
       webClient: false,
       adminToken: 'x'.repeat(MIN_ADMIN_TOKEN_CHARS),
+      metrics: { kind: 'public' },
     });
   });
 

@@ -8,6 +8,7 @@ import type { Connection, ConnectionEvents } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Ids } from './ports/ids';
 import type { Log } from './ports/log';
+import type { ChatMetrics } from './ports/metrics';
 import type { HistoryAnswer } from './history';
 import type { ChatStore, PageQuery } from './ports/store';
 import type { WireRoom } from './protocol/frames';
@@ -33,6 +34,8 @@ export interface ChatServerDeps {
    * a fresh id from `ids`.
    */
   readonly instanceId?: string;
+  /** What core counts (connections, requests, errors, refusals, messages); default `noMetrics`. */
+  readonly metrics?: ChatMetrics;
 }
 
 export interface ChatServerOptions {
@@ -50,6 +53,14 @@ export interface ChatServer {
   readonly limits: Limits;
   /** The clock core runs on (`ChatServerDeps.clock`); the edge times close deadlines with it. */
   readonly clock: Clock;
+  /**
+   * The metrics core counts with (`ChatServerDeps.metrics`); the edge counts
+   * its send-budget drops with it. Optional for the edge's sake: a server
+   * without one counts nothing.
+   */
+  readonly metrics?: ChatMetrics;
+  /** Rooms this instance knows of (every room in the store, as the bus keeps it current). */
+  readonly roomCount: number;
   /** Origin check for the transport's upgrade handler. */
   acceptsOrigin(origin: string | undefined): boolean;
   /**

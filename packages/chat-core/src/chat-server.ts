@@ -21,6 +21,7 @@ import { createPresenceFrames } from './presence/presence-frames';
 import { createRoomPresence } from './presence/room-presence';
 import type { Cancel } from './ports/clock';
 import { silentLog } from './ports/log';
+import { noMetrics } from './ports/metrics';
 import { createDecoder } from './protocol/decode';
 import type { RequestContext } from './request-context';
 import type { RequestJob } from './request-spec';
@@ -48,6 +49,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const limits = createLimits(options.limits);
   const { store, clock, ids } = deps;
   const log = deps.log ?? silentLog;
+  const metrics = deps.metrics ?? noMetrics;
   const bus = deps.bus ?? createMemoryBus();
   const fanout = deps.fanout ?? createMemoryFanout();
   const acceptsOrigin = createOriginPolicy(options.allowedOrigins);
@@ -56,7 +58,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const directory = createRoomDirectory(limits.roomListLimit);
   const roomLists = createRoomListPusher({ directory, clock, intervalMs: limits.roomListIntervalMs, bytesPerSec: limits.roomListBytesPerSec });
   const roomCreates = createRoomCreateQuota(limits.roomCreatesPerIpPerHour);
-  const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs });
+  const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs, metrics });
   // Presence over the bus whenever one was given (other instances may share it); alone, the memory one.
   const presence = deps.bus
     ? createBusPresence({
@@ -89,6 +91,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     clock,
     ids,
     limits,
+    metrics,
     directory,
     feed,
     events,
@@ -129,6 +132,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
     // Checked when the request's turn comes: a hello queued before it counts.
     if (spec.needsHello && !s.greeted) throw new ChatError(ErrorCode.HELLO_REQUIRED, 'Send hello first.');
+    metrics.requestServed(spec.type);
     return spec.handle(ctx, s, request);
   }
 
@@ -172,6 +176,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     rooms.leave(s);
     roomLists.remove(s.connection);
     sessions.delete(s);
+    metrics.connectionClosed();
     log('info', 'disconnect', {
       connId: s.id,
       remoteAddress: s.connection.remoteAddress,
@@ -200,9 +205,13 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   return {
     limits,
     clock,
+    metrics,
     acceptsOrigin,
     admit,
     admin: moderation.admin,
+    get roomCount() {
+      return directory.size;
+    },
     get connectionCount() {
       return sessions.size;
     },
@@ -224,7 +233,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     },
 
     open(connection) {
-      const s = createSession(connection, { clock, ids, limits, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
+      const s = createSession(connection, { clock, ids, limits, metrics, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
       if (closed || draining || stopping) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
@@ -232,6 +241,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       } else {
         s.stopHelloDeadline = clock.schedule(limits.helloTimeoutMs, () => helloTimedOut(s));
         sessions.add(s);
+        metrics.connectionOpened();
         log('info', 'connect', { connId: s.id, remoteAddress: connection.remoteAddress, origin: connection.origin });
       }
       return {

@@ -35,6 +35,7 @@ export function createFrameGate({ decoder, log, closed }: FrameGateDeps): (s: Se
       strikes: Object.values(kinds).reduce((sum, n) => sum + n, 0),
       kinds,
     });
+    s.metrics.abuseClosed();
     s.connection.close(CloseCode.POLICY_VIOLATION, 'too many refused or invalid frames');
     closed(s, CloseCode.POLICY_VIOLATION);
   }
@@ -46,6 +47,7 @@ export function createFrameGate({ decoder, log, closed }: FrameGateDeps): (s: Se
 
   return (s, data, isBinary) => {
     if (!s.toll.pay()) {
+      s.metrics.rateLimited();
       // Not parsed: the type of a refused frame is unknown, hence requestType null.
       if (s.toll.mayNoticeRateLimit()) sendError(s, new ChatError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down.'), null);
       strike(s, ErrorCode.RATE_LIMITED);

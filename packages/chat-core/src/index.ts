@@ -6,6 +6,7 @@
 export type { Clock, Cancel } from './ports/clock';
 export type { Ids } from './ports/ids';
 export { silentLog, type Log, type LogLevel } from './ports/log';
+export { noMetrics, type ChatMetrics, type ErrorCodeName } from './ports/metrics';
 export type {
   ChatStore,
   RoomStore,
@@ -57,6 +58,7 @@ export { createWriteHealth, WRITE_FAILURE_HOLD_MS, type WriteHealth } from './wr
 
 // Extensions: the feature names a deployment may enable (config FEATURES).
 export { FEATURE_NAMES, type Feature } from './features';
+export { REQUEST_TYPES } from './request-table';
 
 // Limits & errors: one validated limits object, error codes, close codes.
 export { createLimits, defaultLimits, type Limits } from './limits';

@@ -3,6 +3,7 @@ import type { Bus } from './ports/bus';
 import type { Clock } from './ports/clock';
 import type { Fanout } from './ports/fanout';
 import type { Ids } from './ports/ids';
+import type { ChatMetrics } from './ports/metrics';
 import type { ChatStore } from './ports/store';
 import type { RoomPresence } from './presence/room-presence';
 import type { RoomCreateQuota } from './room-create-quota';
@@ -24,6 +25,7 @@ export interface RequestContext {
   readonly clock: Clock;
   readonly ids: Ids;
   readonly limits: Limits;
+  readonly metrics: ChatMetrics;
   readonly directory: RoomDirectory;
   readonly feed: RoomFeed;
   /** Extension events (deletions, reactions) to the members that negotiated them. */

@@ -20,6 +20,9 @@ export const extensionTable = [getHistory, typing, deleteMessage, react, listRoo
 /** Every request type a client may send: what the decoder dispatches through. */
 export const allRequests = [...requestTable, ...extensionTable] as const;
 
+/** Every request type core serves: the label values a metrics adapter may pre-resolve (`ChatMetrics.requestServed`). */
+export const REQUEST_TYPES: readonly string[] = allRequests.map((spec) => spec.type);
+
 /** A table the decoder dispatches through: the rows, looked up by `type`. */
 export type RequestTable = readonly AnyRequestSpec[];
 

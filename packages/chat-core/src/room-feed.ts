@@ -3,6 +3,7 @@ import type { Clock, Cancel } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
+import { noMetrics, type ChatMetrics } from './ports/metrics';
 import { readRecent, readSince, type JoinSnapshot } from './join-snapshot';
 import type { HistoryStore, MessageRecord, MessageStore } from './ports/store';
 import type { StoreGuard } from './store-guard';
@@ -62,6 +63,8 @@ export interface RoomFeedDeps {
   readonly log: Log;
   readonly historyLimit: number;
   readonly gapFillMs: number;
+  /** Counts live deliveries; default `noMetrics`. */
+  readonly metrics?: ChatMetrics;
 }
 
 /** How a connection joins (see `RoomFeed.join`). */
@@ -126,6 +129,7 @@ export interface RoomFeed {
  */
 export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   const { store, guard, fanout, clock, log, historyLimit, gapFillMs } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const rooms = new Map<string, RoomState>();
   /** Pending entries beyond this trigger a store read at once instead of waiting. */
   const maxPending = historyLimit * 2;
@@ -184,8 +188,11 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       fanout.unsubscribe(skip, topic);
       broadcast(s, frame, plusFrame);
       fanout.subscribe(skip, topic);
+      metrics.messagesDelivered(s.members.size - 1);
     } else {
       broadcast(s, frame, plusFrame);
+      // Per broadcast, not per recipient: the topic's members are exactly the room's members here.
+      metrics.messagesDelivered(s.members.size);
     }
     for (const j of s.joiners) {
       j.buffer.push(m);

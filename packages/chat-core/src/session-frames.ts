@@ -21,6 +21,8 @@ export function sendAnswer(s: Session, text: string): void {
 
 /** Answers a request (or a frame that is none: `requestType` null) with an `error` frame. */
 export function sendError(s: Session, error: ChatError, requestType: string | null): void {
+  if (s.closed) return;
+  s.metrics.errorSent(error.code);
   sendFrame(s, {
     type: 'error',
     code: error.code,

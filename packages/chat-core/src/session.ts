@@ -5,6 +5,7 @@ import type { Limits } from './limits';
 import type { Clock } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Ids } from './ports/ids';
+import { noMetrics, type ChatMetrics } from './ports/metrics';
 import type { Profile } from './protocol/frames';
 import { createRequestScheduler, type RequestScheduler } from './request-scheduler';
 import type { RequestJob } from './request-spec';
@@ -19,6 +20,8 @@ export interface Session {
   /** What its inbound frames and heavy answers cost, and its strikes (see frame-toll.ts). */
   readonly toll: FrameToll;
   readonly heartbeat: Heartbeat;
+  /** The server's metrics (error frames are counted where they are sent). */
+  readonly metrics: ChatMetrics;
   profile: Profile;
   /** `hello` received: the client gets room lists from now on. */
   greeted: boolean;
@@ -61,6 +64,8 @@ export interface SessionServer {
   readonly clock: Clock;
   readonly ids: Ids;
   readonly limits: Limits;
+  /** Default `noMetrics`. */
+  readonly metrics?: ChatMetrics;
   /** Serves one admitted request (its turn has come). */
   serve(s: Session, job: RequestJob): void | Promise<void>;
   /** A request threw or rejected. */
@@ -81,6 +86,7 @@ export function createSession(connection: Connection, server: SessionServer, add
     address,
     toll: createFrameToll(clock, limits, address),
     heartbeat: createHeartbeat(),
+    metrics: server.metrics ?? noMetrics,
     profile: { name: guestName(ids), avatarId: 0 },
     greeted: false,
     features: NO_FEATURES,

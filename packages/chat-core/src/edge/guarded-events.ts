@@ -61,7 +61,11 @@ export function openGuarded(chat: ChatServer, socket: TransportSocket, peer: Pee
   let held: Array<[string, boolean]> = [];
   let events = noEvents;
 
+  let countedOverBudget = false;
   const overBudget = (): void => {
+    // Counted once: sends in the same tick may find the budget exceeded again before the socket reports its close.
+    if (!countedOverBudget) chat.metrics?.sendBudgetClosed();
+    countedOverBudget = true;
     // Terminate, not close: a close frame would queue behind the backlog the peer is not reading.
     log('info', 'slow reader over send budget; dropping', { remoteAddress, bufferedBytes: socket.bufferedBytes(), sendBudgetBytes });
     socket.terminate();

@@ -10,7 +10,10 @@ import { messageFrame, messageFramePlus, wantsPlus } from '../wire';
 import { ackFrame, readClientMsgId } from './acks';
 
 const sendMessageFrame = (s: Session, m: AppendResult['message']): void => {
-  if (!s.closed) s.connection.send(wantsPlus(s.features) ? messageFramePlus(m) : messageFrame(m));
+  if (s.closed) return;
+  s.connection.send(wantsPlus(s.features) ? messageFramePlus(m) : messageFrame(m));
+  // The sender's own copy: held out of the room's broadcast (echo-holds.ts), so counted here.
+  s.metrics.messagesDelivered(1);
 };
 
 export interface SendMessageRequest {
@@ -84,8 +87,10 @@ async function append(ctx: RequestContext, s: Session, r: SendMessageRequest): P
         // Answered STORE_TIMEOUT already. Stored after all: the others get
         // it now rather than at the next gap fill (the sender is held out).
         if (late.ok && late.value.duplicate) feed.echoes.release(draft.id);
-        else if (late.ok) bus.publish({ kind: 'message', message: late.value.message, room: late.value.room });
-        else if (!outcomeUnknown(late.error)) feed.echoes.release(draft.id);
+        else if (late.ok) {
+          ctx.metrics.messageStored();
+          bus.publish({ kind: 'message', message: late.value.message, room: late.value.room });
+        } else if (!outcomeUnknown(late.error)) feed.echoes.release(draft.id);
       },
     );
   } catch (e) {
@@ -100,6 +105,7 @@ async function append(ctx: RequestContext, s: Session, r: SendMessageRequest): P
     if (r.clientMsgId !== undefined && !s.closed) s.connection.send(ackFrame(message, r.clientMsgId, true));
     return;
   }
+  ctx.metrics.messageStored();
   // A gap fill may have published it while the append was unconfirmed.
   if (feed.echoes.confirm(draft.id) && s.roomId === message.roomId) sendMessageFrame(s, message);
   if (r.clientMsgId !== undefined && !s.closed) s.connection.send(ackFrame(message, r.clientMsgId, false));
