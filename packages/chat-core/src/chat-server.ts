@@ -1,7 +1,7 @@
 import { createAddressBook } from './address-book';
 import { createBusRouter } from './bus-router';
 import { CloseCode } from './close-codes';
-import { spreadStop } from './spread-stop';
+import { createShutdown } from './spread-stop';
 import { createModeration } from './moderation/moderation';
 import type { Admission } from './address-book';
 import { createConnectionAdmission } from './connection-admission';
@@ -14,11 +14,7 @@ import { createLimits } from './limits';
 import { createMemoryBus } from './memory-bus';
 import { createMemoryFanout } from './memory-fanout';
 import { createOriginPolicy } from './origin-policy';
-import { createBusPresence } from './presence/bus-presence';
-import { createMemoryPresence } from './presence/memory-presence';
-import { createOnlineRoomList } from './presence/online-room-list';
-import { createPresenceFrames } from './presence/presence-frames';
-import { createRoomPresence } from './presence/room-presence';
+import { createPresenceStack } from './presence/presence-stack';
 import type { Cancel } from './ports/clock';
 import { silentLog } from './ports/log';
 import { noMetrics } from './ports/metrics';
@@ -36,7 +32,6 @@ import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
 import { sendError } from './session-frames';
 import { createStoreGuard } from './store-guard';
-import { createTypingRelay } from './typing/typing-relay';
 import type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
 
 export type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
@@ -60,74 +55,24 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const roomCreates = createRoomCreateQuota(limits.roomCreatesPerIpPerHour);
   const feed = createRoomFeed({ store, guard, fanout, clock, log, historyLimit: limits.historyLimit, gapFillMs: limits.gapFillMs, metrics });
   // Presence over the bus whenever one was given (other instances may share it); alone, the memory one.
-  const presence = deps.bus
-    ? createBusPresence({
-        bus,
-        clock,
-        log,
-        instanceId: deps.instanceId ?? `inst_${ids.connectionId()}`,
-        ttlMs: limits.presenceTtlMs,
-        livenessMs: limits.presenceLivenessMs,
-        sweepMs: limits.presenceIntervalMs,
-      })
-    : createMemoryPresence();
-  const onlineRooms = createOnlineRoomList(directory, (roomId) => presence.count(roomId), limits.roomListLimit);
-  const presenceFrames = createPresenceFrames({
-    presence,
-    fanout,
-    clock,
-    intervalMs: limits.presenceIntervalMs,
-    countsChanged: (roomIds) => onlineRooms.countsChanged(roomIds),
-  });
-  const typing = createTypingRelay({ bus, fanout, clock });
-  const roomPresence = createRoomPresence({ presence, frames: presenceFrames, typing, directory, onlineRooms });
+  // Only a shared bus needs an instance id; none is drawn otherwise (the connection ids stay in sequence).
+  const instanceId = deps.instanceId ?? (deps.bus ? `inst_${ids.connectionId()}` : 'inst_local');
+  const stack = createPresenceStack({ sharedBus: deps.bus, bus, fanout, clock, log, limits, directory, instanceId });
+  const { presence, typing, roomPresence } = stack;
   const events = createRoomEvents(fanout);
   const rooms = createRoomMembership({ store, guard, directory, feed, events, presence: roomPresence });
-  const ctx: RequestContext = {
-    store,
-    guard,
-    bus,
-    fanout,
-    clock,
-    ids,
-    limits,
-    metrics,
-    directory,
-    feed,
-    events,
-    rooms,
-    roomLists,
-    roomCreates,
-    presence: roomPresence,
-    typing,
-  };
+  const ctx: RequestContext = { store, guard, bus, fanout, clock, ids, limits, metrics, directory, feed, events, rooms, roomLists, roomCreates, typing, presence: roomPresence };
+
   const addresses = createAddressBook(limits);
   const admitByCaps = createConnectionAdmission(addresses, clock, log, limits);
-  const moderation = createModeration({
-    store,
-    guard,
-    bus,
-    clock,
-    ids,
-    log,
-    presence,
-    directory,
-    sessions: () => sessions,
-    close: (s, code, reason) => {
-      s.connection.close(code, reason);
-      onClosed(s, code);
-    },
-  });
+  const moderation = createModeration({ store, guard, bus, clock, ids, log, presence, directory, sessions: () => sessions, close: closeOne });
   // A banned address is refused before it counts against any cap.
   const admit = (address: string): Admission => (moderation.banned(address) ? 'banned' : admitByCaps(address));
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
   const sessions = new Set<Session>();
   const stops: Cancel[] = [];
   let closed = false;
-  let draining: Promise<void> | undefined;
-  let stopping: Promise<void> | undefined;
-  /** Sessions whose turn to stop has come (`stop`): what they still send is dropped unanswered. */
-  const leaving = new WeakSet<Session>();
+  const shutdown = createShutdown({ clock, log, sessions: () => sessions, expireStore: () => guard.expire(), close: closeOne, closeServer });
 
   function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
     // Checked when the request's turn comes: a hello queued before it counts.
@@ -147,13 +92,12 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   function overflow(s: Session): void {
     log('info', 'request queue over its hard bound; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress });
-    s.connection.close(CloseCode.TRY_AGAIN_LATER, 'too many queued requests');
-    onClosed(s, CloseCode.TRY_AGAIN_LATER);
+    closeOne(s, CloseCode.TRY_AGAIN_LATER, 'too many queued requests');
   }
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
     // Draining: whatever the transport still delivers is never run, so it gets no answer.
-    if (s.closed || draining || leaving.has(s)) return;
+    if (s.closed || shutdown.leaving(s)) return;
     s.heartbeat.alive();
     const job = gate(s, data, isBinary);
     // Admitted: queued and served in order, never refused for queue length.
@@ -163,8 +107,12 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   function helloTimedOut(s: Session): void {
     if (s.closed || s.greeted) return;
     log('info', 'no hello in time; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress, helloTimeoutMs: limits.helloTimeoutMs });
-    s.connection.close(CloseCode.POLICY_VIOLATION, 'hello timeout');
-    onClosed(s, CloseCode.POLICY_VIOLATION);
+    closeOne(s, CloseCode.POLICY_VIOLATION, 'hello timeout');
+  }
+
+  function closeOne(s: Session, code: number, reason: string): void {
+    s.connection.close(code, reason);
+    onClosed(s, code);
   }
 
   function onClosed(s: Session, code: number): void {
@@ -192,13 +140,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     for (const stop of stops.splice(0)) stop();
     roomLists.close();
     feed.close();
-    // Goodbye first: the other instances drop all our members at once, not one leave each.
-    presence.close();
-    presenceFrames.close();
-    for (const s of [...sessions]) {
-      s.connection.close(code, reason);
-      onClosed(s, code);
-    }
+    stack.closePresence();
+    for (const s of [...sessions]) closeOne(s, code, reason);
     typing.close();
   }
 
@@ -222,9 +165,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       await moderation.start();
       stops.push(moderation.stop, bus.subscribe((event) => moderation.onBusEvent(event)));
       roomLists.start();
-      typing.start();
-      presence.start();
-      presenceFrames.start();
+      stack.start();
       const occupied = () => [...sessions].flatMap((s) => (s.roomId === undefined ? [] : [s.roomId]));
       const sweep = { store, guard, bus, directory, clock, log, ttlMs: limits.emptyRoomTtlMs, occupied };
       stops.push(startEmptyRoomSweep(sweep, () => roomCreates.prune(clock.now())));
@@ -234,7 +175,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     open(connection) {
       const s = createSession(connection, { clock, ids, limits, metrics, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
-      if (closed || draining || stopping) {
+      if (closed || shutdown.refusing) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
         addresses.detach(s.address, clock.now());
@@ -264,46 +205,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
     check: () => guard('check', () => store.check()),
 
-    drain(deadlineMs) {
-      draining ??= (async () => {
-        const all = [...sessions];
-        const admitted = all.reduce((n, s) => n + s.requests.pending, 0);
-        log('info', 'draining requests', { connections: all.length, admitted, deadlineMs });
-        const settled = Promise.all(all.map((s) => s.requests.drain()));
-        let cancel: Cancel | undefined;
-        const deadline = new Promise<'deadline'>((resolve) => (cancel = clock.schedule(deadlineMs, () => resolve('deadline'))));
-        const first = await Promise.race([settled.then(() => 'drained' as const), deadline]);
-        cancel?.();
-        // From here no store call waits: what is in flight gives up, what is queued fails at once.
-        guard.expire();
-        await settled;
-        log('info', 'requests drained', { admitted, deadlineReached: first === 'deadline' });
-      })();
-      return draining;
-    },
-
-    stop(plan) {
-      stopping ??= (async () => {
-        await spreadStop([...sessions], plan, {
-          clock,
-          log,
-          drainOne: (s) => {
-            leaving.add(s);
-            return s.requests.drain();
-          },
-          pendingOf: (s) => s.requests.pending,
-          closeOne: (s) => {
-            if (s.closed) return;
-            s.connection.close(plan.code, plan.reason);
-            onClosed(s, plan.code);
-          },
-          expireStore: () => guard.expire(),
-        });
-        closeServer(plan.code, plan.reason);
-      })();
-      return stopping;
-    },
-
+    drain: (deadlineMs) => shutdown.drain(deadlineMs),
+    stop: (plan) => shutdown.stop(plan),
     close: closeServer,
   };
 }

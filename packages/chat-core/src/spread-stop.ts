@@ -70,3 +70,58 @@ export async function spreadStop(sessions: readonly Session[], plan: StopPlan, d
   for (const cancel of turns) cancel();
   log('info', 'requests drained', { connections: n, admitted, deadlineReached });
 }
+
+export interface ShutdownDeps {
+  readonly clock: Clock;
+  readonly log: Log;
+  /** The sessions open now. */
+  sessions(): Iterable<Session>;
+  /** Every store call in flight gives up; later ones fail at once (StoreGuard.expire). */
+  expireStore(): void;
+  /** Closes one session with `code`. */
+  close(s: Session, code: number, reason: string): void;
+  /** Closes the rest of the server (timers, bus, presence) and any session left. */
+  closeServer(code: number, reason: string): void;
+}
+
+/**
+ * The chat server's two ways to stop taking work: `drain` (every connection
+ * stops reading at once and has its admitted requests answered; the caller
+ * closes) and `stop` (the same, one connection at a time over the plan's
+ * spread, each closed at its turn, then the whole server). Both idempotent.
+ */
+export function createShutdown(deps: ShutdownDeps) {
+  const leaving = new WeakSet<Session>();
+  let draining: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  const run = (plan: StopPlan, closeOne: (s: Session) => void) =>
+    spreadStop([...deps.sessions()], plan, {
+      clock: deps.clock,
+      log: deps.log,
+      drainOne: (s) => {
+        leaving.add(s);
+        return s.requests.drain();
+      },
+      pendingOf: (s) => s.requests.pending,
+      closeOne,
+      expireStore: deps.expireStore,
+    });
+  return {
+    /** No new connection is accepted once either has begun. */
+    get refusing(): boolean {
+      return draining !== undefined || stopping !== undefined;
+    },
+    /** Whether this session's turn has come: what it still sends is dropped unanswered. */
+    leaving: (s: Session): boolean => leaving.has(s),
+    drain(deadlineMs: number): Promise<void> {
+      draining ??= run({ spreadMs: 0, requestBudgetMs: deadlineMs, code: 0, reason: '' }, () => undefined);
+      return draining;
+    },
+    stop(plan: StopPlan): Promise<void> {
+      stopping ??= run(plan, (s) => {
+        if (!s.closed) deps.close(s, plan.code, plan.reason);
+      }).then(() => deps.closeServer(plan.code, plan.reason));
+      return stopping;
+    },
+  };
+}
