@@ -47,7 +47,10 @@ export function describeAttackProbes(transport: 'ws' | 'uws', env: Readonly<Reco
     const app = await startBatteryApp(env);
     const r = await probeUnderAttack(app, { name: 'junk-frames', round: junkFrames, attackers: 4, durationMs: 2000 }, figures);
     expectServerHeld(r);
-    expect(r.stats.openAtEnd).toBe(0);
+    // Every round but an attacker's last was closed by the server; the last one may have
+    // begun just before the window ended (under a loaded CI machine it then has not sent
+    // ABUSE_STRIKES frames yet), so at most one open connection per attacker.
+    expect(r.stats.openAtEnd).toBeLessThanOrEqual(r.stats.attackers);
     expect(r.stats.closedByServer).toBeGreaterThanOrEqual(4);
     expect(closeCodesOf(r.stats.closeCodes)).toEqual(['1008']);
     // At most one error per strike before the close, plus a RATE_LIMITED or two.
