@@ -62,7 +62,9 @@ export const serverNodeVersion = (): string => SERVER_NODE_VERSION ?? process.ve
  * developer's own PORT or DATABASE_URL never leaks into a test.
  */
 export function spawnApp(env: Readonly<Record<string, string>>, cwd: string): AppProcess {
-  const child = spawn(SERVER_NODE, [MAIN_JS], {
+  // As `pnpm start` runs it (see docs/deployment.md, Memory): a 2 MiB young
+  // generation, so the memory bounds the tests assert are production's.
+  const child = spawn(SERVER_NODE, ['--max-semi-space-size=2', MAIN_JS], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
