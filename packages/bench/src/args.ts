@@ -7,6 +7,10 @@ export type Mode = (typeof MODES)[number];
 /** Everything the load tool can be told; units are in the names. */
 export interface BenchOptions {
   readonly url: string;
+  /** A second instance (same database): every other client connects there (`--also-url`). */
+  readonly alsoUrl: string | undefined;
+  /** The second instance's pid; its CPU is added to the server's (`--also-server-pid`). */
+  readonly alsoServerPid: number | undefined;
   readonly mode: Mode;
   readonly connections: number;
   readonly rooms: number;
@@ -76,6 +80,9 @@ Usage: node packages/bench/dist/cli.js [options]        (or: pnpm bench [options
 
 Target
   --url <ws-url>              server to drive (default ws://127.0.0.1:8080/)
+  --also-url <ws-url>         a second instance sharing the first's database: every other
+                              client connects there, so rooms span both (fanout mode)
+  --also-server-pid <pid>     the second instance's pid: server CPU and RSS are the sum of both
   --origin <origin>           Origin header to send (for servers with ALLOWED_ORIGINS)
   --server-pid <pid|auto>     watch this server process: RSS and CPU from /proc (Linux);
                               'auto' = the process listening on the URL's port.
@@ -215,7 +222,7 @@ function parseFeatures(raw: string | undefined, mode: Mode): string[] {
 }
 
 const STRING_OPTIONS = [
-  'url', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
+  'url', 'also-url', 'also-server-pid', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
   'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
   'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds', 'attack', 'attackers', 'ping-interval-ms',
   'honest-forwarded-for', 'features', 'typists', 'keystroke-ms', 'bus-url', 'bus-schema',
@@ -237,6 +244,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 
   const url = s('url') ?? 'ws://127.0.0.1:8080/';
   if (!/^wss?:\/\//.test(url)) throw new UsageError(`--url must start with ws:// or wss://, got "${url}"`);
+  const alsoUrl = s('also-url');
+  if (alsoUrl !== undefined && !/^wss?:\/\//.test(alsoUrl)) throw new UsageError(`--also-url must start with ws:// or wss://, got "${alsoUrl}"`);
+  const alsoPidRaw = s('also-server-pid');
   const modeRaw = s('mode') ?? 'fanout';
   if (!(MODES as readonly string[]).includes(modeRaw)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got "${modeRaw}"`);
   const mode = modeRaw as Mode;
@@ -252,6 +262,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 
   const opts: BenchOptions = {
     url,
+    alsoUrl,
+    alsoServerPid: alsoPidRaw === undefined ? undefined : int('also-server-pid', alsoPidRaw, 0, 1),
     mode,
     connections,
     rooms,

@@ -13,6 +13,8 @@ export interface Reply {
 
 export interface ClientOptions {
   readonly url: string;
+  /** Odd-numbered clients connect here instead (a second instance). */
+  readonly alsoUrl?: string | undefined;
   readonly origin: string | undefined;
   /** Sent as X-Forwarded-For (a server with TRUST_PROXY=true then counts this client under that address). */
   readonly forwardedFor?: string | undefined;
@@ -77,7 +79,7 @@ const NORMAL_CLOSE = 1000;
 
 /** Opens a connection and completes hello → welcome. */
 export async function openClient(index: number, options: ClientOptions): Promise<BenchClient> {
-  const ws = new WebSocket(options.url, {
+  const ws = new WebSocket(options.alsoUrl !== undefined && index % 2 === 1 ? options.alsoUrl : options.url, {
     perMessageDeflate: false,
     // The tool trusts the server's UTF-8; validating every frame would cost the tool, not the server.
     skipUTF8Validation: true,

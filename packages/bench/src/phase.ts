@@ -49,7 +49,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function trySample(ctx: RunContext): ProcSample | undefined {
   if (ctx.serverPid === undefined) return undefined;
   try {
-    return sampleProcess(ctx.serverPid);
+    const first = sampleProcess(ctx.serverPid);
+    const also = ctx.options.alsoServerPid;
+    if (also === undefined) return first;
+    // Two instances: the cluster's CPU and memory, summed.
+    const second = sampleProcess(also);
+    return { ...first, cpuS: first.cpuS + second.cpuS, rssBytes: first.rssBytes + second.rssBytes, hwmBytes: first.hwmBytes + second.hwmBytes };
   } catch (e) {
     ctx.log(`cannot read /proc/${ctx.serverPid}: ${(e as Error).message}`);
     return undefined;

@@ -45,3 +45,13 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--help', '--mode', 'idle']).help).toBe(true);
   });
 });
+
+describe('a second instance', () => {
+  test('--also-url and --also-server-pid are read and checked', () => {
+    const o = parseBenchArgs(['--also-url', 'ws://127.0.0.1:8081/', '--also-server-pid', '4242']);
+    expect([o.alsoUrl, o.alsoServerPid]).toEqual(['ws://127.0.0.1:8081/', 4242]);
+    expect(parseBenchArgs([]).alsoUrl).toBeUndefined();
+    expect(() => parseBenchArgs(['--also-url', 'http://x/'])).toThrow(/--also-url must start with ws:\/\//);
+    expect(() => parseBenchArgs(['--also-server-pid', 'x'])).toThrow(/also-server-pid/);
+  });
+});

@@ -4,6 +4,7 @@ import { closeAll, connectMany, setupRooms, type ConnectResult, type RoomPlan } 
 
 export const clientOptions = (ctx: RunContext): ClientOptions => ({
   url: ctx.options.url,
+  alsoUrl: ctx.options.alsoUrl,
   origin: ctx.options.origin,
   timeoutMs: ctx.options.requestTimeoutS * 1000,
   tally: ctx.tally,
