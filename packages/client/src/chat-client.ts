@@ -1,14 +1,16 @@
-import { createBackoff, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { ChatRequestError } from './errors.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type Frame } from './pending-requests.js';
-import { clearTimer, platformWebSocket, randomId, setTimer, type TimerHandle } from './platform.js';
+import { platformWebSocket, randomId } from './platform.js';
 import { RoomList } from './room-list.js';
 import { RoomView } from './room-view.js';
-import { listen, OPEN, openSocket, unlisten, type SocketLike, type WebSocketClass } from './socket.js';
+import { LiveFrames } from './live-frames.js';
+import { ReconnectingSocket } from './reconnecting-socket.js';
+import type { WebSocketClass } from './socket.js';
 import { pickCreatedRoom } from './created-room.js';
-import { readMember, readMessage, readRoom, readRooms, readSelf } from './read-frames.js';
+import { readMember, readMessage, readRoom, readRooms, readSelf, readStrings } from './read-frames.js';
 import {
   FEATURES,
   type ClientEvents,
@@ -47,14 +49,8 @@ export interface ConnectOptions {
   readonly idleTimeoutMs?: number;
 }
 
-/** Close codes after which reconnecting cannot help: the client broke a rule (1008) or sent too big a frame (1009). */
-const TERMINAL_CLOSES = new Set([1008, 1009]);
-/** The server asked to come back later (1013): wait at least this long. */
-const TRY_AGAIN_LATER_MS = 5_000;
 /** The server relays at most one `typing active:true` per 2 s per connection; sending more only costs rate limit. */
 const TYPING_RESEND_MS = 2_000;
-/** Longest wait for `welcome` after the socket opens before trying again. */
-const WELCOME_TIMEOUT_MS = 10_000;
 
 /** A connected chat client: see `connect`. */
 export class ChatClient {
@@ -62,10 +58,9 @@ export class ChatClient {
   private readonly roomList = new RoomList();
   private readonly pending: PendingRequests;
   private readonly outbox: Outbox;
-  private readonly backoff;
+  private readonly link: ReconnectingSocket;
+  private readonly live: LiveFrames;
   private readonly sessionId: string;
-  private readonly WebSocketImpl: WebSocketClass;
-  private socket: SocketLike | undefined;
   private currentState: ClientState = 'connecting';
   private selfNow: Self | undefined;
   private profile: Profile;
@@ -75,12 +70,6 @@ export class ChatClient {
   private targetRoomId: string | undefined;
   private targetSince: number | undefined;
   private expectResumeJoin = false;
-  private attempt = 0;
-  private reconnectTimer: TimerHandle | undefined;
-  private idleTimer: TimerHandle | undefined;
-  private welcomeTimer: TimerHandle | undefined;
-  private typingTimer: TimerHandle | undefined;
-  private lastFrameAt = 0;
   private typingSentAt = 0;
   private localSeq = 0;
   private roomFrameTaps = new Set<(rooms: readonly Room[]) => void>();
@@ -93,12 +82,10 @@ export class ChatClient {
   constructor(private readonly options: ConnectOptions) {
     const impl = options.WebSocket ?? platformWebSocket();
     if (!impl) throw new TypeError('No WebSocket implementation: pass one as options.WebSocket (on Node 20, the `ws` package).');
-    this.WebSocketImpl = impl;
     this.sessionId = options.sessionId ?? randomId(24);
     this.profile = options.profile;
     this.targetRoomId = options.roomId;
     this.targetSince = options.roomId !== undefined ? options.since : undefined;
-    this.backoff = createBackoff(options.reconnect === false ? {} : options.reconnect);
     const write = (f: Frame) => this.write(f);
     this.pending = new PendingRequests(options.requestTimeoutMs ?? 15_000, write);
     this.outbox = new Outbox(write);
@@ -107,7 +94,20 @@ export class ChatClient {
       this.rejectReady = reject;
     });
     this.ready.catch(() => undefined);
-    this.open();
+    this.live = new LiveFrames(this.events, (v) => this.messageOf(v));
+    this.link = new ReconnectingSocket(
+      { url: options.url, WebSocket: impl, reconnect: options.reconnect, idleTimeoutMs: options.idleTimeoutMs ?? 45_000 },
+      {
+        hello: () => this.hello(),
+        frame: (f) => this.onFrame(f),
+        dropped: () => {
+          // Requests and sends wait for the next socket's welcome.
+          this.pending.pause();
+          this.setState('reconnecting');
+        },
+        ended: (error) => this.shutDown(error),
+      },
+    );
   }
 
   get state(): ClientState {
@@ -276,7 +276,7 @@ export class ChatClient {
   // --- connection lifecycle ---
 
   private get isOpen(): boolean {
-    return this.currentState === 'open' && this.socket?.readyState === OPEN;
+    return this.currentState === 'open' && this.link.isOpen;
   }
 
   private setState(s: ClientState): void {
@@ -285,18 +285,8 @@ export class ChatClient {
     this.events.emit('state', s);
   }
 
-  private open(): void {
-    const socket = openSocket(this.WebSocketImpl, this.options.url);
-    this.socket = socket;
-    listen(socket, {
-      open: () => this.hello(),
-      message: (data) => this.onData(data),
-      close: (code) => this.onClose(code),
-    });
-    this.welcomeTimer = setTimer(() => this.replaceSocket(), WELCOME_TIMEOUT_MS);
-  }
-
-  private hello(): void {
+  /** The `hello` for a new socket: this profile, the features, and the room to resume with what is held of it. */
+  private hello(): Frame {
     const frame: Record<string, unknown> = {
       type: 'hello',
       protocol: 'rg-chat-v1',
@@ -312,59 +302,12 @@ export class ChatClient {
       if (since !== undefined && recovery) frame['since'] = since;
     }
     this.expectResumeJoin = false;
-    this.lastFrameAt = Date.now();
-    this.socket?.send(JSON.stringify(frame));
-  }
-
-  private onClose(code: number): void {
-    this.detach();
-    if (this.currentState === 'closed') return;
-    if (this.options.reconnect === false || TERMINAL_CLOSES.has(code)) {
-      this.shutDown(new ChatRequestError({ code: 'CLOSED', message: `The server closed the connection (${code}).` }));
-      return;
-    }
-    this.setState('reconnecting');
-    const floor = code === 1013 ? TRY_AGAIN_LATER_MS : 0;
-    this.reconnectTimer = setTimer(() => {
-      this.reconnectTimer = undefined;
-      this.open();
-    }, this.backoff.delayMs(this.attempt++, floor));
-  }
-
-  /** Gives up on a socket that went silent or never said `welcome`, and reconnects. */
-  private replaceSocket(): void {
-    const s = this.socket;
-    if (!s) return;
-    unlisten(s);
-    try {
-      s.close(4000, 'client: no answer');
-    } catch {
-      // already closing
-    }
-    this.onClose(1006);
-  }
-
-  private detach(): void {
-    if (this.socket) unlisten(this.socket);
-    this.socket = undefined;
-    clearTimer(this.idleTimer);
-    clearTimer(this.welcomeTimer);
-    this.idleTimer = this.welcomeTimer = undefined;
-    this.pending.pause();
+    return frame as Frame;
   }
 
   private shutDown(error: ChatRequestError = closedError()): void {
-    const s = this.socket;
-    this.detach();
-    clearTimer(this.reconnectTimer);
-    clearTimer(this.typingTimer);
-    if (s) {
-      try {
-        s.close(1000, 'client closed');
-      } catch {
-        // already closing
-      }
-    }
+    this.link.close();
+    this.live.stop();
     this.setState('closed');
     this.rejectReady(error);
     this.pending.failAll(error);
@@ -372,37 +315,10 @@ export class ChatClient {
   }
 
   private write(f: Frame | Record<string, unknown>): boolean {
-    if (!this.isOpen) return false;
-    this.socket!.send(JSON.stringify(f));
-    return true;
-  }
-
-  /** Pings when idle and replaces the socket when nothing has come for `idleTimeoutMs`. */
-  private armIdle(): void {
-    const idleMs = this.options.idleTimeoutMs ?? 45_000;
-    clearTimer(this.idleTimer);
-    this.idleTimer = setTimer(() => {
-      const silentMs = Date.now() - this.lastFrameAt;
-      if (silentMs >= idleMs) return this.replaceSocket();
-      if (silentMs >= idleMs / 3) this.write({ type: 'ping', ts: Date.now() });
-      this.armIdle();
-    }, idleMs / 3);
+    return this.currentState === 'open' && this.link.write(f);
   }
 
   // --- incoming frames ---
-
-  private onData(data: unknown): void {
-    this.lastFrameAt = Date.now();
-    let f: Frame;
-    try {
-      const parsed: unknown = JSON.parse(typeof data === 'string' ? data : String(data));
-      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { type?: unknown }).type !== 'string') return;
-      f = parsed as Frame;
-    } catch {
-      return;
-    }
-    this.onFrame(f);
-  }
 
   private onFrame(f: Frame): void {
     switch (f.type) {
@@ -412,7 +328,11 @@ export class ChatClient {
         this.onJoined(f);
         break;
       case 'message':
-        return this.onMessage(f);
+      case 'presence':
+      case 'typing':
+      case 'message_deleted':
+      case 'reaction':
+        return this.live.apply(this.view, f);
       case 'room_list':
         // With `rooms` a room_list only answers list_rooms (a search), never the whole list.
         if (!this.negotiated.has('rooms')) this.setRooms(readRooms(f['rooms']));
@@ -420,7 +340,7 @@ export class ChatClient {
         break;
       case 'room_update':
         this.tapRooms(readRooms(f['rooms']));
-        this.roomList.update(readRooms(f['rooms']), strings(f['removed']));
+        this.roomList.update(readRooms(f['rooms']), readStrings(f['removed']));
         this.events.emit('rooms', this.roomList.rooms);
         return;
       case 'profile_ack':
@@ -432,14 +352,6 @@ export class ChatClient {
       case 'error':
         if (this.outbox.receive(f)) return;
         break;
-      case 'presence':
-        return this.onPresence(f);
-      case 'typing':
-        return this.onTyping(f);
-      case 'message_deleted':
-        return this.onDeleted(f);
-      case 'reaction':
-        return this.onReaction(f);
     }
     if (this.pending.receive(f)) return;
     if (f.type === 'error') {
@@ -449,11 +361,9 @@ export class ChatClient {
   }
 
   private onWelcome(f: Frame): void {
-    clearTimer(this.welcomeTimer);
-    this.welcomeTimer = undefined;
     this.selfNow = readSelf(f['self']);
     this.profile = { name: this.selfNow.name, avatarId: this.selfNow.avatarId };
-    this.negotiated = new Set(strings(f['features']));
+    this.negotiated = new Set(readStrings(f['features']));
     this.setRooms(readRooms(f['rooms']));
     const resumed = typeof f['activeRoomId'] === 'string' ? f['activeRoomId'] : undefined;
     this.expectResumeJoin = resumed !== undefined;
@@ -463,11 +373,10 @@ export class ChatClient {
       this.targetRoomId = undefined;
       this.view = undefined;
     }
-    this.attempt = 0;
+    this.link.greeted();
     this.setState('open');
     this.events.emit('self', this.selfNow);
     this.resolveReady(this.selfNow);
-    this.armIdle();
     // Requests and sends waiting across the drop go out now: the server runs
     // them after the hello (and its resume join), in order.
     this.pending.resend();
@@ -492,60 +401,6 @@ export class ChatClient {
     }
     this.targetRoomId = room.id;
     this.targetSince = undefined;
-  }
-
-  private onMessage(f: Frame): void {
-    const roomId = f['roomId'];
-    if (!this.view || roomId !== this.view.room.id) return;
-    const m = this.messageOf(f['message']);
-    const author = this.view.typists(Date.now()).some((t) => t.clientId === m.authorId);
-    if (author && this.view.typing(m.authorId, m.name, false, Date.now())) this.events.emit('typing', this.view.typists(Date.now()));
-    for (const fresh of this.view.add([m])) this.events.emit('message', fresh, roomId);
-  }
-
-  private onPresence(f: Frame): void {
-    if (!this.view || f['roomId'] !== this.view.room.id) return;
-    const list = (v: unknown) => (Array.isArray(v) ? v.map(readMember) : []);
-    this.view.presence(list(f['joined']), strings(f['left']), list(f['updated']));
-    this.events.emit('presence', this.view.members);
-  }
-
-  private onTyping(f: Frame): void {
-    if (!this.view || f['roomId'] !== this.view.room.id) return;
-    const now = Date.now();
-    if (!this.view.typing(String(f['clientId']), String(f['name']), f['active'] === true, now)) return;
-    this.events.emit('typing', this.view.typists(now));
-    this.armTypingExpiry();
-  }
-
-  private armTypingExpiry(): void {
-    clearTimer(this.typingTimer);
-    const next = this.view?.nextTypistExpiry();
-    if (next === undefined) return;
-    this.typingTimer = setTimer(() => {
-      const now = Date.now();
-      if (this.view?.expireTypists(now)) this.events.emit('typing', this.view.typists(now));
-      this.armTypingExpiry();
-    }, Math.max(0, next - Date.now()) + 5);
-  }
-
-  private onDeleted(f: Frame): void {
-    const e = { roomId: String(f['roomId']), messageId: String(f['messageId']), seq: Number(f['seq']) };
-    if (this.view && e.roomId === this.view.room.id) this.view.remove(e);
-    this.events.emit('deleted', e);
-  }
-
-  private onReaction(f: Frame): void {
-    const e = {
-      roomId: String(f['roomId']),
-      messageId: String(f['messageId']),
-      emoji: String(f['emoji']),
-      count: Number(f['count']),
-      clientId: String(f['clientId']),
-      on: f['on'] === true,
-    };
-    if (this.view && e.roomId === this.view.room.id) this.view.react(e);
-    this.events.emit('reaction', e);
   }
 
   private setRooms(rooms: readonly Room[]): void {
@@ -579,4 +434,3 @@ export function connect(options: ConnectOptions): ChatClient {
 
 const closedError = () => new ChatRequestError({ code: 'CLOSED', message: 'The client was closed.' });
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

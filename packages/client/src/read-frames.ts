@@ -55,3 +55,6 @@ export function readMessage(v: unknown, nextSeq: () => number): Message {
   for (const [emoji, n] of Object.entries(reactions)) if (typeof n === 'number' && n > 0) counts[emoji] = n;
   return Object.keys(counts).length ? { ...message, reactions: counts } : message;
 }
+
+/** The strings of an array, or none. */
+export const readStrings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
