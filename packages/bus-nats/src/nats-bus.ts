@@ -1,5 +1,5 @@
 import { connect, DebugEvents, Events, type NatsConnection, type Subscription } from 'nats';
-import { decodeBusEvent, encodeBusEvent, silentLog, type Bus, type BusEvent, type Log } from '@rgchat/chat-core';
+import { createBusSubscribers, decodeBusEvent, encodeBusEvent, silentLog, type Bus, type Log } from '@rgchat/chat-core';
 import { connectOptions, DEFAULT_CONNECT_TIMEOUT_MS } from './nats-connect-options';
 import { DEFAULT_NATS_SUBJECT, DEFAULT_NATS_URL, natsSettingProblem } from './nats-settings';
 
@@ -56,25 +56,14 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     if (problem !== undefined) throw new RangeError(`NATS bus ${key} ${problem}`);
   }
 
-  const handlers = new Set<(event: BusEvent) => void>();
+  const local = createBusSubscribers(log);
+  const emit = local.emit;
   let closed = false;
   let closing: Promise<void> | undefined;
   /** False from a disconnect until the reconnect: publishes are dropped meanwhile. */
   let connected = true;
   let dropped = 0;
   let lastDropWarnMs = 0;
-
-  function emit(event: BusEvent): void {
-    // A snapshot, so a handler may unsubscribe itself; one failing handler
-    // must not starve the others or break the client's reader.
-    for (const h of [...handlers]) {
-      try {
-        h(event);
-      } catch (err) {
-        log('error', 'bus subscriber threw', { kind: event.kind, err: errText(err) });
-      }
-    }
-  }
 
   const connectWith = connectOptions(url, `rgchat ${instanceId}`, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.pingIntervalMs);
   let nc: NatsConnection;
@@ -186,28 +175,13 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
   return {
     publish(event) {
       if (closed) return;
-      // Local subscribers first and synchronously: core on this instance
-      // must not wait for a round trip to see its own message.
-      emit(event);
-      // resync is about this instance's view; other instances decide their own.
-      if (event.kind === 'resync') return;
-      let payload: string;
-      try {
-        payload = encodeBusEvent(instanceId, event);
-      } catch (err) {
-        log('error', 'bus could not encode an event', { kind: event.kind, err: errText(err) });
-        return;
-      }
-      send(payload, event.kind);
+      local.publish(event, (e) => encodeBusEvent(instanceId, e), (payload, e) => send(payload, e.kind));
     },
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => void handlers.delete(handler);
-    },
+    subscribe: local.subscribe,
     close() {
       closing ??= (async () => {
         closed = true;
-        handlers.clear();
+        local.clear();
         try {
           sub.unsubscribe();
         } catch {

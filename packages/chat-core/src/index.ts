@@ -30,6 +30,7 @@ export type { Connection, ConnectionEvents } from './ports/connection';
 export type { Fanout } from './ports/fanout';
 export type { Transport, TransportOptions, RunningTransport } from './ports/transport';
 export { createMemoryBus } from './memory-bus';
+export { createBusSubscribers } from './bus-subscribers';
 
 // Server: the rg-chat-v1 server a transport and app hold.
 export { createChatServer, type ChatServer, type ChatServerDeps, type ChatServerOptions } from './chat-server';

@@ -1,4 +1,4 @@
-import { silentLog, type Bus, type BusEvent, type MessageStore } from '@rgchat/chat-core';
+import { createBusSubscribers, silentLog, type Bus, type MessageStore } from '@rgchat/chat-core';
 import { decodeNotice, encodeNotice, MAX_NOTIFY_PAYLOAD_BYTES, type Notice } from './notify-payload';
 import { openPostgresListener } from './postgres-listener';
 import { createPostgresNotifier } from './postgres-notifier';
@@ -40,21 +40,10 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Post
   if (instanceId.length === 0) throw new RangeError('bus instanceId must not be empty');
   if (channel.length === 0 || Buffer.byteLength(channel) > 63) throw new RangeError(`bus channel must be 1-63 bytes, got "${channel}"`);
 
-  const handlers = new Set<(event: BusEvent) => void>();
+  const local = createBusSubscribers(log);
+  const emit = local.emit;
   let closed = false;
   let closing: Promise<void> | undefined;
-
-  function emit(event: BusEvent): void {
-    // A snapshot, so a handler may unsubscribe itself; one failing handler
-    // must not starve the others or break the LISTEN connection's reader.
-    for (const h of [...handlers]) {
-      try {
-        h(event);
-      } catch (err) {
-        log('error', 'bus subscriber threw', { kind: event.kind, err: errText(err) });
-      }
-    }
-  }
 
   function onPayload(payload: string | undefined): void {
     const n = decodeNotice(payload);
@@ -105,24 +94,9 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Post
     maxEventBytes: MAX_NOTIFY_PAYLOAD_BYTES,
     publish(event) {
       if (closed) return;
-      // Local subscribers first and synchronously: core on this instance
-      // must not wait for a database round trip to see its own message.
-      emit(event);
-      // resync is about this instance's view; other instances decide their own.
-      if (event.kind === 'resync') return;
-      let payload: string;
-      try {
-        payload = encodeNotice(instanceId, event);
-      } catch (err) {
-        log('error', 'bus could not encode a notice', { kind: event.kind, err: errText(err) });
-        return;
-      }
-      notifier.notify(payload);
+      local.publish(event, (e) => encodeNotice(instanceId, e), (payload) => notifier.notify(payload));
     },
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => void handlers.delete(handler);
-    },
+    subscribe: local.subscribe,
     close() {
       closing ??= (async () => {
         closed = true;
@@ -131,7 +105,7 @@ export async function openPostgresBus(options: PostgresBusOptions): Promise<Post
         const notifierClosed = notifier.close();
         await listener.close();
         await notifierClosed;
-        handlers.clear();
+        local.clear();
       })();
       return closing;
     },
