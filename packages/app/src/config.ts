@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { createLimits, FEATURE_NAMES, type Feature, type Limits } from '@rgchat/chat-core';
+import { createLimits, type Feature, type Limits } from '@rgchat/chat-core';
 import {
   busAdapter,
   buses,
@@ -12,7 +12,7 @@ import {
   type StorageKind,
   type TransportKind,
 } from './adapters';
-import { inRange, nonEmpty, oneOf, shown, wholeNumber } from './env-values';
+import { featureList, flag, inRange, nonEmpty, oneOf, originList, wholeNumber } from './env-values';
 
 export { TRANSPORT_KINDS, type BusConfig, type StorageConfig, type StorageKind, type TransportKind, type BusKind };
 
@@ -154,56 +154,6 @@ const coreLimit = (field: keyof Limits) =>
       }
     }),
   );
-
-const flag = v.pipe(
-  v.string(),
-  v.transform((s) => s.trim().toLowerCase()),
-  v.picklist(['true', 'false', '1', '0'], (i) => `must be true, false, 1 or 0, got ${shown(i.input)}`),
-  v.transform((s) => s === 'true' || s === '1'),
-);
-
-/** `scheme://host[:port]` exactly as a browser sends it in the Origin header. */
-const isExactOrigin = (s: string): boolean => {
-  try {
-    const url = new URL(s);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === s.toLowerCase();
-  } catch {
-    return false;
-  }
-};
-
-const originList = v.pipe(
-  v.string(),
-  v.transform((s) => s.split(',').map((o) => o.trim()).filter((o) => o.length > 0)),
-  v.minLength(1, 'lists no origin; unset it to allow any origin'),
-  v.rawCheck<string[]>(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const bad = dataset.value.filter((o) => !isExactOrigin(o));
-    if (bad.length > 0) {
-      addIssue({
-        message: `must list exact origins like https://chat.example.org (scheme, host, optional port; no path), not ${bad.map(shown).join(', ')}`,
-      });
-    }
-  }),
-);
-
-/**
- * `FEATURES`: comma-separated extension names (chat-core's FEATURE_NAMES).
- * Empty turns every extension off (every client is then plain rg-chat-v1),
- * which is safe, unlike an emptied ALLOWED_ORIGINS; an unknown name is an
- * error, so a typo never silently leaves a feature off.
- */
-const featureList = v.pipe(
-  v.string(),
-  v.transform((s) => s.split(',').map((f) => f.trim()).filter((f) => f.length > 0)),
-  v.rawCheck<string[]>(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const known: readonly string[] = FEATURE_NAMES;
-    const bad = dataset.value.filter((f) => !known.includes(f));
-    if (bad.length > 0) addIssue({ message: `names unknown features ${bad.map(shown).join(', ')}; known: ${FEATURE_NAMES.join(', ')}` });
-  }),
-  v.transform((list) => [...new Set(list)] as Feature[]),
-);
 
 const limitEntries = Object.fromEntries(
   (Object.entries(LIMIT_VARS) as Array<[LimitVar, keyof Limits]>).map(([name, field]) => [name, v.optional(coreLimit(field))]),

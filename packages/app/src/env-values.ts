@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { FEATURE_NAMES, type Feature } from '@rgchat/chat-core';
 
 /*
  * valibot pieces for reading environment strings, shared by config.ts and
@@ -39,3 +40,55 @@ export const judgedBy = <T>(problem: (value: T) => string | undefined) =>
     const message = problem(dataset.value);
     if (message !== undefined) addIssue({ message });
   });
+
+/** `true`/`false`/`1`/`0`, any case. */
+export const flag = v.pipe(
+  v.string(),
+  v.transform((s) => s.trim().toLowerCase()),
+  v.picklist(['true', 'false', '1', '0'], (i) => `must be true, false, 1 or 0, got ${shown(i.input)}`),
+  v.transform((s) => s === 'true' || s === '1'),
+);
+
+/** `scheme://host[:port]` exactly as a browser sends it in the Origin header. */
+const isExactOrigin = (s: string): boolean => {
+  try {
+    const url = new URL(s);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === s.toLowerCase();
+  } catch {
+    return false;
+  }
+};
+
+/** ALLOWED_ORIGINS: a comma list of exact origins; an emptied list is refused (unset means any). */
+export const originList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((o) => o.trim()).filter((o) => o.length > 0)),
+  v.minLength(1, 'lists no origin; unset it to allow any origin'),
+  v.rawCheck<string[]>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const bad = dataset.value.filter((o) => !isExactOrigin(o));
+    if (bad.length > 0) {
+      addIssue({
+        message: `must list exact origins like https://chat.example.org (scheme, host, optional port; no path), not ${bad.map(shown).join(', ')}`,
+      });
+    }
+  }),
+);
+
+/**
+ * `FEATURES`: comma-separated extension names (chat-core's FEATURE_NAMES).
+ * Empty turns every extension off (every client is then plain rg-chat-v1),
+ * which is safe, unlike an emptied ALLOWED_ORIGINS; an unknown name is an
+ * error, so a typo never silently leaves a feature off.
+ */
+export const featureList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((f) => f.trim()).filter((f) => f.length > 0)),
+  v.rawCheck<string[]>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const known: readonly string[] = FEATURE_NAMES;
+    const bad = dataset.value.filter((f) => !known.includes(f));
+    if (bad.length > 0) addIssue({ message: `names unknown features ${bad.map(shown).join(', ')}; known: ${FEATURE_NAMES.join(', ')}` });
+  }),
+  v.transform((list) => [...new Set(list)] as Feature[]),
+);
