@@ -99,6 +99,16 @@ export async function openNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     },
   });
 
+  // SUB goes out asynchronously: until the server has it, what other instances
+  // publish does not reach us. One round trip proves it is in place, so an
+  // instance that reports ready hears everything published after that.
+  try {
+    await nc.flush();
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw new Error(`NATS bus could not subscribe to ${subject}: ${errText(err)}`, { cause: err });
+  }
+
   /** Sends `payload` to the other instances, or drops it (counted, warned) when that cannot be done now. */
   function send(payload: string, kind: string): void {
     if (!connected || nc.isClosed()) {
