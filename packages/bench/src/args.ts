@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ATTACKS, type AttackName } from './attacks/attack';
+import { metricsUrlOf } from './server-metrics';
 
 export const MODES = ['fanout', 'idle', 'join', 'slow-reader', 'abuse', 'presence'] as const;
 export type Mode = (typeof MODES)[number];
@@ -27,6 +28,8 @@ export interface BenchOptions {
   readonly roomPrefix: string;
   /** Server process to watch; 'auto' finds the process listening on the URL's port. */
   readonly serverPid: number | 'auto' | undefined;
+  /** The server's Prometheus endpoint, scraped at the window's start and end for its event-loop delay and GC pauses. */
+  readonly serverMetricsUrl: string | undefined;
   readonly origin: string | undefined;
   readonly connectConcurrency: number;
   readonly tickMs: number;
@@ -87,6 +90,9 @@ Target
   --server-pid <pid|auto>     watch this server process: RSS and CPU from /proc (Linux);
                               'auto' = the process listening on the URL's port.
                               Gives server CPU time per delivered message, the main yardstick.
+  --server-metrics <url|auto> the server's Prometheus endpoint ('auto' = /metrics on --url's
+                              port): its event-loop delay (monitorEventLoopDelay) and GC
+                              pauses over the window (fanout and join modes)
 
 Mode (--mode)
   fanout       (default) N connections in R rooms, S senders per room at M msg/s each.
@@ -215,6 +221,14 @@ function parseAttacks(raw: string | undefined): AttackName[] {
   return [...new Set(names)] as AttackName[];
 }
 
+/** `--server-metrics`: a URL, or `auto` for /metrics on the chat server's own port (rgchat's default). */
+function metricsUrlOption(raw: string | undefined, url: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'auto') return metricsUrlOf(url);
+  if (!/^https?:\/\//.test(raw)) throw new UsageError(`--server-metrics must be "auto" or an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
 /** `--features`: comma list as given (the server ignores names it does not know); presence mode defaults to presence,typing. */
 function parseFeatures(raw: string | undefined, mode: Mode): string[] {
   if (raw === undefined) return mode === 'presence' ? ['presence', 'typing'] : [];
@@ -225,7 +239,7 @@ const STRING_OPTIONS = [
   'url', 'also-url', 'also-server-pid', 'mode', 'connections', 'rooms', 'senders', 'rate', 'duration', 'warmup', 'drain', 'text-chars',
   'room-prefix', 'server-pid', 'origin', 'connect-concurrency', 'tick-ms', 'timeout', 'history',
   'background-rate', 'joiners', 'join-interval-ms', 'idle-seconds', 'attack', 'attackers', 'ping-interval-ms',
-  'honest-forwarded-for', 'features', 'typists', 'keystroke-ms', 'bus-url', 'bus-schema',
+  'honest-forwarded-for', 'features', 'typists', 'keystroke-ms', 'bus-url', 'bus-schema', 'server-metrics',
 ] as const;
 
 /** Parses and checks the command line (without node and script); throws UsageError on anything wrong. */
@@ -275,6 +289,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     textChars: int('text-chars', s('text-chars'), 64, 24, 100_000),
     roomPrefix,
     serverPid,
+    serverMetricsUrl: metricsUrlOption(s('server-metrics'), url),
     origin: s('origin'),
     connectConcurrency: int('connect-concurrency', s('connect-concurrency'), 200, 1),
     tickMs: int('tick-ms', s('tick-ms'), 10, 1, 1000),

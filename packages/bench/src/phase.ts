@@ -4,6 +4,7 @@ import { round, sampleProcess, usageBetween, type ProcSample, type ServerUsage }
 import { createRecorder, mergeRecorders, type MeasureWindow, type Recorder, type Tally } from './recorder';
 import { startSenderWheel, type RoomReceivers, type WheelSender, type WheelStats } from './sender-wheel';
 import type { RoomPlan } from './setup';
+import { loopFiguresBetween, scrapeMetrics, type MetricSamples, type ServerLoopFigures } from './server-metrics';
 import { startToolMeter, type ToolUsage } from './tool-usage';
 
 /** What every mode gets. */
@@ -34,6 +35,8 @@ export interface PhaseResult {
   readonly wheel: WheelStats;
   readonly tool: ToolUsage;
   readonly server: ServerUsage | undefined;
+  /** The server's own event-loop delay and GC pauses over the window and drain (with --server-metrics). */
+  readonly serverLoop: ServerLoopFigures | undefined;
   /** Seconds waited after the window for stragglers. */
   readonly drainedS: number;
 }
@@ -61,6 +64,18 @@ export function trySample(ctx: RunContext): ProcSample | undefined {
   }
 }
 
+/** One scrape of --server-metrics, or undefined (logged) when there is none or it fails. */
+async function tryScrape(ctx: RunContext): Promise<MetricSamples | undefined> {
+  const url = ctx.options.serverMetricsUrl;
+  if (url === undefined) return undefined;
+  try {
+    return await scrapeMetrics(url);
+  } catch (e) {
+    ctx.log(`cannot scrape ${url}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 /**
  * One measured phase: warm-up, window, drain. Server CPU is read at the
  * window's start and after the drain (the drain is work the window caused);
@@ -74,6 +89,8 @@ export async function runPhase(ctx: RunContext, window: MeasureWindow, o: PhaseO
   const during = o.during?.(window);
   await sleep(Math.max(0, window.startUs / 1000 - performance.now()));
   const before = trySample(ctx);
+  // Resets the server's event-loop histogram: the end scrape sees this window only.
+  const metricsBefore = await tryScrape(ctx);
   const meter = startToolMeter();
   await sleep(Math.max(0, window.endUs / 1000 - performance.now()));
   const wheelStats = wheel ? await wheel.done : { sent: 0, sentInWindow: 0, skipped: 0, maxTickLagMs: 0 };
@@ -85,7 +102,9 @@ export async function runPhase(ctx: RunContext, window: MeasureWindow, o: PhaseO
   while (owed() && performance.now() - drainStart < o.drainS * 1000) await sleep(20);
   const drainedS = round((performance.now() - drainStart) / 1000, 3);
   const after = trySample(ctx);
-  return { window, wheel: wheelStats, tool, server: before && after ? usageBetween(before, after) : undefined, drainedS };
+  const metricsAfter = metricsBefore && (await tryScrape(ctx));
+  const serverLoop = metricsBefore && metricsAfter ? loopFiguresBetween(metricsBefore, metricsAfter) : undefined;
+  return { window, wheel: wheelStats, tool, server: before && after ? usageBetween(before, after) : undefined, serverLoop, drainedS };
 }
 
 /** Points each member at its recorder and groups each room's receivers for the sender wheel. */

@@ -5,6 +5,7 @@ import { presenceLines, type PresenceReport } from './modes/presence-report';
 import type { LatencySummaryMs } from './histogram';
 import type { LoadSummary } from './phase';
 import type { ServerUsage } from './proc-stats';
+import { LOOP_RESOLUTION_MS, type ServerLoopFigures } from './server-metrics';
 import type { Tally } from './recorder';
 import type { ConnectStats } from './setup';
 import { NOISY_STEAL_SHARE, type ToolUsage } from './tool-usage';
@@ -24,6 +25,8 @@ export interface BenchReport {
   /** fanout, join's background load, slow-reader's phase with the slow reader (others only). */
   load?: LoadSummary;
   server?: ServerReport;
+  /** The server's event-loop delay and GC pauses over the window, from its metrics (--server-metrics). */
+  serverLoop?: ServerLoopFigures;
   /** The load tool's own CPU over the measured window. */
   toolUsage: ToolUsage;
   errors: { byCode: Record<string, number>; closesByCode: Record<string, number> };
@@ -107,6 +110,16 @@ function loadLines(title: string, l: LoadSummary): string[] {
   ];
 }
 
+function serverLoopLines(l: ServerLoopFigures): string[] {
+  const kinds = Object.entries(l.gc.byKind)
+    .filter(([, g]) => g.pauses > 0)
+    .map(([kind, g]) => `${kind} ${g.pauses} (${g.pauseMs} ms${g.over10Ms ? `, ${g.over10Ms} over 10 ms` : ''})`);
+  return [
+    `srv loop   event-loop delay (timer period ${LOOP_RESOLUTION_MS} ms included) p50 ${l.delayP50Ms} ms, p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms`,
+    `  GC       ${l.gc.pauses} pauses, ${l.gc.pauseMs} ms, ${l.gc.over10Ms} over 10 ms${kinds.length ? `: ${kinds.join('; ')}` : ''}`,
+  ];
+}
+
 function serverLines(s: ServerReport | undefined): string[] {
   if (!s) return ['server     not watched (give --server-pid <pid|auto>)'];
   const perDelivery = s.cpuUsPerDelivery === null ? 'n/a' : `${s.cpuUsPerDelivery} µs`;
@@ -155,6 +168,7 @@ export function formatHuman(r: BenchReport): string {
   if (r.presence) out.push(...presenceLines(r.presence));
   if (r.abuse) out.push(...abuseLines(r.abuse));
   else if (!r.slowReader) out.push(...serverLines(r.server));
+  if (r.serverLoop) out.push(...serverLoopLines(r.serverLoop));
   const t = r.toolUsage;
   out.push(`tool       CPU ${t.cpuS} s = ${pct(t.cpuCores)} of a core${t.saturated ? ' -> SATURATED (the tool was the limit)' : ' (not saturated)'}; event-loop delay p99 ${t.eventLoopDelayP99Ms} ms, max ${t.eventLoopDelayMaxMs} ms`);
   if (t.machineSteal !== null) out.push(`machine    hypervisor steal ${pct(t.machineSteal)} of all CPU time during the window`);

@@ -70,7 +70,9 @@ async function runOnce(o: SuiteOptions, t: SuiteTarget, run: number): Promise<Ru
   try {
     // Let a JIT-compiling server settle before it is measured.
     await sleep(500);
-    const toolArgv = pinned(o, o.toolCpu, [process.execPath, join(__dirname, 'cli.js'), '--url', o.url, '--server-pid', String(server.pid), ...o.benchArgs]);
+    // A server under test is asked for its own event-loop figures (rgchat serves /metrics on its port by default).
+    const metricsArgs = t.cmd !== undefined && !o.benchArgs.some((a) => a.startsWith('--server-metrics')) ? ['--server-metrics', 'auto'] : [];
+    const toolArgv = pinned(o, o.toolCpu, [process.execPath, join(__dirname, 'cli.js'), '--url', o.url, '--server-pid', String(server.pid), ...metricsArgs, ...o.benchArgs]);
     const { report, commandLine } = await runTool(toolArgv);
     process.stdout.write(`tool:   ${commandLine}\n`);
     record = { serverCommand, toolCommand: commandLine, report };

@@ -21,6 +21,7 @@ export async function runFanout(ctx: RunContext, startedAt: Date): Promise<Bench
       connect: conn.stats,
       load,
       ...(server ? { server } : {}),
+      ...(phase.serverLoop ? { serverLoop: phase.serverLoop } : {}),
       toolUsage: phase.tool,
     };
     report.warnings.push(...commonWarnings(report));

@@ -121,6 +121,7 @@ export async function runJoin(ctx: RunContext, startedAt: Date): Promise<BenchRe
       ...(connectStats ? { connect: connectStats } : {}),
       ...(load ? { load } : {}),
       ...(server ? { server } : {}),
+      ...(phase.serverLoop ? { serverLoop: phase.serverLoop } : {}),
       toolUsage: phase.tool,
       join: {
         roomId,

@@ -10,6 +10,8 @@ export interface RunFigures {
   cpuUsPerDelivery: number | null;
   toolCpuCores: number;
   toolSaturated: boolean;
+  /** The server's longest event-loop tick-to-tick time in the window, ms (null: not scraped). */
+  loopMaxMs: number | null;
   /** Share of the machine's CPU time the hypervisor stole in the window (null: unknown); medians report the worst run. */
   machineSteal: number | null;
 }
@@ -24,6 +26,7 @@ export function figuresOf(r: BenchReport): RunFigures {
     cpuUsPerDelivery: r.server?.cpuUsPerDelivery ?? null,
     toolCpuCores: r.toolUsage.cpuCores,
     toolSaturated: r.toolUsage.saturated,
+    loopMaxMs: r.serverLoop?.delayMaxMs ?? null,
     machineSteal: r.toolUsage.machineSteal ?? null,
   };
 }
@@ -52,6 +55,7 @@ export function medianFigures(runs: readonly RunFigures[]): RunFigures {
     cpuUsPerDelivery: medianOrNull(runs.map((r) => r.cpuUsPerDelivery)),
     toolCpuCores: Math.max(...runs.map((r) => r.toolCpuCores)),
     toolSaturated: runs.some((r) => r.toolSaturated),
+    loopMaxMs: medianOrNull(runs.map((r) => r.loopMaxMs)),
     machineSteal: runs.some((r) => r.machineSteal === null) ? null : Math.max(...runs.map((r) => r.machineSteal!)),
   };
 }
@@ -77,7 +81,7 @@ const pad = (s: string, w: number) => (s.length >= w ? s : s + ' '.repeat(w - s.
 
 /** A fixed-width table of the medians and ratios. */
 export function formatTable(rows: ReadonlyArray<{ name: string; figures: RunFigures; ratios: Ratios | undefined }>): string {
-  const head = ['server', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'srv cores', 'µs CPU/deliv', 'CPU/deliv x', 'p99 x', 'tool cores', 'max steal'];
+  const head = ['server', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'srv cores', 'µs CPU/deliv', 'CPU/deliv x', 'p99 x', 'tool cores', 'loop max ms', 'max steal'];
   const lines = rows.map(({ name, figures: f, ratios: x }) => [
     name,
     String(Math.round(f.deliveredPerSec)),
@@ -89,6 +93,7 @@ export function formatTable(rows: ReadonlyArray<{ name: string; figures: RunFigu
     x ? String(x.cpuPerDelivery ?? 'n/a') : '1 (ref)',
     x ? String(x.p99 ?? 'n/a') : '1 (ref)',
     `${f.toolCpuCores}${f.toolSaturated ? ' SATURATED' : ''}`,
+    f.loopMaxMs === null ? 'n/a' : String(f.loopMaxMs),
     f.machineSteal === null ? 'n/a' : pct(f.machineSteal),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)) + 2);
