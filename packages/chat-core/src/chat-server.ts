@@ -5,7 +5,6 @@ import { createShutdown } from './spread-stop';
 import { createModeration } from './moderation/moderation';
 import type { Admission } from './address-book';
 import { createConnectionAdmission } from './connection-admission';
-import { ChatError, ErrorCode, isChatError } from './error-codes';
 import { enabledFeatures } from './features';
 import { createFrameGate } from './frame-gate';
 import { readHistory } from './history';
@@ -20,7 +19,7 @@ import { silentLog } from './ports/log';
 import { noMetrics } from './ports/metrics';
 import { createDecoder } from './protocol/decode';
 import type { RequestContext } from './request-context';
-import type { RequestJob } from './request-spec';
+import { createRequestServing } from './request-serving';
 import { createRoomCreateQuota } from './room-create-quota';
 import { createRoomDirectory } from './room-directory';
 import { createRoomListPusher } from './room-list-pusher';
@@ -30,7 +29,6 @@ import { createRoomFeed } from './room-feed';
 import { createRoomEvents } from './room-events';
 import { createRoomMembership } from './room-membership';
 import { createSession, type Session } from './session';
-import { sendError } from './session-frames';
 import { createStoreGuard } from './store-guard';
 import type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
 
@@ -73,27 +71,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
   const stops: Cancel[] = [];
   let closed = false;
   const shutdown = createShutdown({ clock, log, sessions: () => sessions, expireStore: () => guard.expire(), close: closeOne, closeServer });
-
-  function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
-    // Checked when the request's turn comes: a hello queued before it counts.
-    if (spec.needsHello && !s.greeted) throw new ChatError(ErrorCode.HELLO_REQUIRED, 'Send hello first.');
-    metrics.requestServed(spec.type);
-    return spec.handle(ctx, s, request);
-  }
-
-  function failed(s: Session, job: RequestJob, err: unknown): void {
-    const requestType = job.request.type;
-    if (isChatError(err)) return sendError(s, err, requestType);
-    // A bug, not bad input: say nothing specific to the client, everything to the log.
-    log('error', 'request failed unexpectedly', { connId: s.id, requestType, err: String(err), stack: (err as Error)?.stack });
-    sendError(s, new ChatError(ErrorCode.INTERNAL, 'Internal error.'), requestType);
-    s.connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-  }
-
-  function overflow(s: Session): void {
-    log('info', 'request queue over its hard bound; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress });
-    closeOne(s, CloseCode.TRY_AGAIN_LATER, 'too many queued requests');
-  }
+  const serving = createRequestServing({ ctx, metrics, log, close: closeOne });
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
     // Draining: whatever the transport still delivers is never run, so it gets no answer.
@@ -174,7 +152,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     },
 
     open(connection) {
-      const s = createSession(connection, { clock, ids, limits, metrics, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
+      const s = createSession(connection, { clock, ids, limits, metrics, ...serving }, addresses.attach(connection.remoteAddress, clock.now()));
       if (closed || shutdown.refusing) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;
