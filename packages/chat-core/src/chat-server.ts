@@ -5,7 +5,6 @@ import { createShutdown } from './spread-stop';
 import { createModeration } from './moderation/moderation';
 import type { Admission } from './address-book';
 import { createConnectionAdmission } from './connection-admission';
-import { ChatError, ErrorCode, isChatError } from './error-codes';
 import { enabledFeatures } from './features';
 import { createFrameGate } from './frame-gate';
 import { readHistory } from './history';
@@ -20,7 +19,7 @@ import { silentLog } from './ports/log';
 import { noMetrics } from './ports/metrics';
 import { createDecoder } from './protocol/decode';
 import type { RequestContext } from './request-context';
-import type { RequestJob } from './request-spec';
+import { createRequestServing } from './request-serving';
 import { createRoomCreateQuota } from './room-create-quota';
 import { createRoomDirectory } from './room-directory';
 import { createRoomListPusher } from './room-list-pusher';
@@ -29,8 +28,8 @@ import { startEmptyRoomSweep } from './empty-room-sweep';
 import { createRoomFeed } from './room-feed';
 import { createRoomEvents } from './room-events';
 import { createRoomMembership } from './room-membership';
-import { createSession, type Session } from './session';
-import { sendError } from './session-frames';
+import type { Session } from './session';
+import { createSessionLifecycle } from './session-lifecycle';
 import { createStoreGuard } from './store-guard';
 import type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
 
@@ -65,35 +64,16 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
 
   const addresses = createAddressBook(limits);
   const admitByCaps = createConnectionAdmission(addresses, clock, log, limits);
+  const serving = createRequestServing({ ctx, metrics, log, close: (s, code, reason) => lifecycle.closeOne(s, code, reason) });
+  const lifecycle = createSessionLifecycle({ clock, ids, limits, metrics, log, addresses, rooms, roomLists, serving });
+  const { sessions, closeOne, closed: onClosed } = lifecycle;
   const moderation = createModeration({ store, guard, bus, clock, ids, log, presence, directory, sessions: () => sessions, close: closeOne });
   // A banned address is refused before it counts against any cap.
   const admit = (address: string): Admission => (moderation.banned(address) ? 'banned' : admitByCaps(address));
   const gate = createFrameGate({ decoder, log, closed: (s, code) => onClosed(s, code) });
-  const sessions = new Set<Session>();
   const stops: Cancel[] = [];
   let closed = false;
   const shutdown = createShutdown({ clock, log, sessions: () => sessions, expireStore: () => guard.expire(), close: closeOne, closeServer });
-
-  function serve(s: Session, { spec, request }: RequestJob): void | Promise<void> {
-    // Checked when the request's turn comes: a hello queued before it counts.
-    if (spec.needsHello && !s.greeted) throw new ChatError(ErrorCode.HELLO_REQUIRED, 'Send hello first.');
-    metrics.requestServed(spec.type);
-    return spec.handle(ctx, s, request);
-  }
-
-  function failed(s: Session, job: RequestJob, err: unknown): void {
-    const requestType = job.request.type;
-    if (isChatError(err)) return sendError(s, err, requestType);
-    // A bug, not bad input: say nothing specific to the client, everything to the log.
-    log('error', 'request failed unexpectedly', { connId: s.id, requestType, err: String(err), stack: (err as Error)?.stack });
-    sendError(s, new ChatError(ErrorCode.INTERNAL, 'Internal error.'), requestType);
-    s.connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-  }
-
-  function overflow(s: Session): void {
-    log('info', 'request queue over its hard bound; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress });
-    closeOne(s, CloseCode.TRY_AGAIN_LATER, 'too many queued requests');
-  }
 
   function onMessage(s: Session, data: string, isBinary: boolean): void {
     // Draining: whatever the transport still delivers is never run, so it gets no answer.
@@ -102,36 +82,6 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     const job = gate(s, data, isBinary);
     // Admitted: queued and served in order, never refused for queue length.
     if (job) s.requests.push(job);
-  }
-
-  function helloTimedOut(s: Session): void {
-    if (s.closed || s.greeted) return;
-    log('info', 'no hello in time; closing', { connId: s.id, remoteAddress: s.connection.remoteAddress, helloTimeoutMs: limits.helloTimeoutMs });
-    closeOne(s, CloseCode.POLICY_VIOLATION, 'hello timeout');
-  }
-
-  function closeOne(s: Session, code: number, reason: string): void {
-    s.connection.close(code, reason);
-    onClosed(s, code);
-  }
-
-  function onClosed(s: Session, code: number): void {
-    if (s.closed) return;
-    s.closed = true;
-    s.stopHelloDeadline();
-    addresses.detach(s.address, clock.now());
-    s.requests.close();
-    rooms.leave(s);
-    roomLists.remove(s.connection);
-    sessions.delete(s);
-    metrics.connectionClosed();
-    log('info', 'disconnect', {
-      connId: s.id,
-      remoteAddress: s.connection.remoteAddress,
-      origin: s.connection.origin,
-      durationMs: clock.now() - s.openedAt,
-      code,
-    });
   }
 
   function closeServer(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down'): void {
@@ -174,17 +124,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     },
 
     open(connection) {
-      const s = createSession(connection, { clock, ids, limits, metrics, serve, failed, overflow }, addresses.attach(connection.remoteAddress, clock.now()));
-      if (closed || shutdown.refusing) {
-        connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-        s.closed = true;
-        addresses.detach(s.address, clock.now());
-      } else {
-        s.stopHelloDeadline = clock.schedule(limits.helloTimeoutMs, () => helloTimedOut(s));
-        sessions.add(s);
-        metrics.connectionOpened();
-        log('info', 'connect', { connId: s.id, remoteAddress: connection.remoteAddress, origin: connection.origin });
-      }
+      const s = lifecycle.open(connection, closed || shutdown.refusing);
       return {
         message: (data, isBinary) => onMessage(s, data, isBinary),
         pong: () => s.heartbeat.alive(),

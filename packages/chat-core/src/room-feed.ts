@@ -1,11 +1,12 @@
 import { createEchoHolds, type EchoHolds } from './echo-holds';
-import type { Clock, Cancel } from './ports/clock';
+import type { Clock } from './ports/clock';
 import type { Connection } from './ports/connection';
 import type { Fanout } from './ports/fanout';
 import type { Log } from './ports/log';
 import { noMetrics, type ChatMetrics } from './ports/metrics';
 import { readRecent, readSince, type JoinSnapshot } from './join-snapshot';
 import type { HistoryStore, MessageRecord, MessageStore } from './ports/store';
+import { createRoomOrder, initialOrder, type OrderState } from './room-order';
 import type { StoreGuard } from './store-guard';
 import { messageFrame, messageFramePlus, roomPlusTopic, roomTopic } from './wire';
 
@@ -16,42 +17,15 @@ interface Joiner {
   dropped: boolean;
 }
 
-interface RoomState {
-  readonly roomId: string;
+interface RoomState extends OrderState {
   readonly topic: string;
   /** The Message+ topic (see `roomPlusTopic`). */
   readonly plusTopic: string;
-  /** Highest seq delivered to members; null until the first history read tells us. */
-  lastSeq: number | null;
-  /** Messages that arrived ahead of a gap (or before lastSeq was known), by seq. */
-  readonly pending: Map<number, MessageRecord>;
-  /** Seqs above lastSeq known to be deleted (extensions: delete): holes the order steps over. */
-  readonly holes: Set<number>;
-  /**
-   * Every seq up to this one was assigned and committed (a join's snapshot
-   * read the room that far): a store read begun later that lacks one proves
-   * it deleted (see `skipDeleted`).
-   */
-  assignedUpTo: number;
-  /** A seq up to this one that is not pending was deleted: the order steps over it (see `skipDeleted`). */
-  absentUpTo: number;
-  /**
-   * lastSeq came from a plain join's newest messages and nothing was
-   * delivered since: the room's newest seqs may have been deleted (holes
-   * no event will announce), so a first gap is read at once instead of
-   * waiting `gapFillMs` for the bus.
-   */
-  tailUnknown: boolean;
   readonly joiners: Set<Joiner>;
   /** Local connections subscribed to one of the room's topics. */
   readonly members: Set<Connection>;
   /** The members on the Message+ topic (a subset of `members`). */
   readonly plus: Set<Connection>;
-  gapTimer: Cancel | undefined;
-  filling: boolean;
-  /** Settles when the fill in flight (if any) has delivered what it read. */
-  filled: Promise<void>;
-  gapRetryMs: number;
 }
 
 export interface RoomFeedDeps {
@@ -124,39 +98,29 @@ export interface RoomFeed {
 /**
  * Live delivery per room in the one order the store assigned (seq), whatever
  * order the bus brings messages in. A gap waits `gapFillMs` for the bus, then
- * is read from the store, so a lost notification delays a message, never
- * drops it. Only rooms with local members or joiners are tracked.
+ * is read from the store (see room-order.ts), so a lost notification delays
+ * a message, never drops it. Only rooms with local members or joiners are tracked.
  */
 export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   const { store, guard, fanout, clock, log, historyLimit, gapFillMs } = deps;
   const metrics = deps.metrics ?? noMetrics;
   const rooms = new Map<string, RoomState>();
-  /** Pending entries beyond this trigger a store read at once instead of waiting. */
-  const maxPending = historyLimit * 2;
-  const maxGapRetryMs = 30_000;
   const echoes = createEchoHolds();
   const reader = { store, guard, historyLimit };
+  // A room dropped while a fill was in flight is no longer this state in `rooms`: the fill delivers nothing.
+  const tracked = (s: RoomState): boolean => rooms.get(s.roomId) === s;
+  const { drain, fill, fillAfter, catchUp } = createRoomOrder<RoomState>({ store, guard, clock, log, historyLimit, gapFillMs, tracked, publish });
 
   function stateOf(roomId: string): RoomState {
     let s = rooms.get(roomId);
     if (!s) {
       s = {
-        roomId,
+        ...initialOrder(roomId, gapFillMs),
         topic: roomTopic(roomId),
         plusTopic: roomPlusTopic(roomId),
-        lastSeq: null,
-        pending: new Map(),
-        holes: new Set(),
-        assignedUpTo: 0,
-        absentUpTo: 0,
-        tailUnknown: false,
         joiners: new Set(),
         members: new Set(),
         plus: new Set(),
-        gapTimer: undefined,
-        filling: false,
-        filled: Promise.resolve(),
-        gapRetryMs: gapFillMs,
       };
       rooms.set(roomId, s);
     }
@@ -201,112 +165,6 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
         j.dropped = true;
       }
     }
-  }
-
-  function drain(s: RoomState): void {
-    if (s.lastSeq === null) return;
-    for (;;) {
-      const seq: number = s.lastSeq + 1;
-      const next = s.pending.get(seq);
-      if (next) {
-        s.pending.delete(seq);
-        s.lastSeq = seq;
-        publish(s, next);
-      } else if (s.holes.delete(seq)) {
-        s.lastSeq = seq;
-      } else if (seq <= s.absentUpTo) {
-        // Nothing left to publish below absentUpTo: step over the rest at once.
-        s.lastSeq = s.pending.size === 0 ? s.absentUpTo : seq;
-      } else {
-        break;
-      }
-    }
-    for (const seq of s.pending.keys()) if (seq <= s.lastSeq) s.pending.delete(seq);
-    for (const seq of s.holes) if (seq <= s.lastSeq) s.holes.delete(seq);
-    if (s.pending.size === 0) {
-      s.gapTimer?.();
-      s.gapTimer = undefined;
-      s.gapRetryMs = gapFillMs;
-    } else if ((s.tailUnknown || s.pending.size > maxPending) && s.gapRetryMs === gapFillMs) {
-      // At once only while not backing off: after a failed fill this branch
-      // would start the next read straight away, a busy loop on a broken store.
-      void fill(s);
-    } else if (!s.gapTimer) {
-      s.gapTimer = clock.schedule(s.gapRetryMs, () => {
-        s.gapTimer = undefined;
-        void fill(s);
-      });
-    }
-  }
-
-  /**
-   * The store's read after lastSeq is the truth about what is left there:
-   * seqs are committed in order (one writer per room at a time), so a seq
-   * the read covers (`covered`: up to its last row, or when the read was
-   * not cut by its limit, up to every seq known committed before it began)
-   * that is missing from it was deleted. Such pending messages go, and
-   * `absentUpTo` lets the order step over the missing seqs instead of
-   * waiting for them. Without deletes every seq is there and this changes
-   * nothing.
-   */
-  function skipDeleted(s: RoomState, rows: readonly MessageRecord[], covered: number): void {
-    if (s.lastSeq === null) return;
-    const present = new Set(rows.map((m) => m.seq));
-    for (const seq of s.pending.keys()) if (seq <= covered && !present.has(seq)) s.pending.delete(seq);
-    if (covered > s.absentUpTo) s.absentUpTo = covered;
-  }
-
-  /** Reads the room's gap from the store and delivers it; a fill already in flight is shared. Never rejects. */
-  function fill(s: RoomState): Promise<void> {
-    if (s.filling) return s.filled;
-    if (s.lastSeq === null || rooms.get(s.roomId) !== s) return Promise.resolve();
-    s.filling = true;
-    s.filled = readGap(s);
-    return s.filled;
-  }
-
-  /**
-   * A recovering joiner holds everything up to `since`; live delivery must
-   * not start below it, or it would get some messages twice. While this
-   * instance's feed is behind `since` (the client came from an instance
-   * whose bus was ahead), read the gap now. False when it cannot catch up.
-   */
-  async function catchUp(s: RoomState, since: number): Promise<boolean> {
-    // A fill in flight may have begun before the join's snapshot proved every seq up to `since`
-    // committed (assignedUpTo): it could not tell a deleted one from one not yet seen.
-    if (s.filling) await s.filled;
-    while (s.lastSeq !== null && s.lastSeq < since && rooms.get(s.roomId) === s) {
-      const before = s.lastSeq;
-      await fill(s);
-      if (s.lastSeq === before) return false;
-    }
-    return s.lastSeq === null || s.lastSeq >= since;
-  }
-
-  async function readGap(s: RoomState): Promise<void> {
-    s.gapTimer?.();
-    s.gapTimer = undefined;
-    // This read tells what the tail holds; a later gap waits for the bus as usual.
-    s.tailUnknown = false;
-    try {
-      const after = s.lastSeq ?? 0;
-      // Committed before the read begins: what was delivered (pending) and what a join's snapshot saw.
-      let known = s.assignedUpTo;
-      for (const seq of s.pending.keys()) if (seq > known) known = seq;
-      const rows = await guard('messagesAfter', () => store.messagesAfter(s.roomId, after, maxPending));
-      s.gapRetryMs = gapFillMs;
-      const last = rows.at(-1)?.seq ?? after;
-      // A read cut by its limit says nothing beyond its last row; a whole one covers everything committed before it.
-      if (s.lastSeq === after) skipDeleted(s, rows, rows.length < maxPending ? Math.max(known, last) : last);
-      for (const m of rows) if (s.lastSeq !== null && m.seq > s.lastSeq) s.pending.set(m.seq, m);
-    } catch {
-      // Back off; the next delivery or resync tries again.
-      s.gapRetryMs = Math.min(maxGapRetryMs, s.gapRetryMs * 2);
-      log('warn', 'gap fill failed; will retry', { roomId: s.roomId, retryMs: s.gapRetryMs });
-    } finally {
-      s.filling = false;
-    }
-    if (rooms.get(s.roomId) === s) drain(s);
   }
 
   return {
@@ -381,10 +239,7 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
       drain(s);
       if (readUpTo > upTo && !s.gapTimer && s.pending.size === 0) {
         // The store already holds messages the feed has not delivered: fetch them soon.
-        s.gapTimer = clock.schedule(gapFillMs, () => {
-          s.gapTimer = undefined;
-          void fill(s);
-        });
+        fillAfter(s, gapFillMs);
       }
       return true;
     },
