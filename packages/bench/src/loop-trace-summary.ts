@@ -9,7 +9,7 @@ thread) and blocked (in which call) time, from a Linux scheduler trace.
 Usage: node packages/bench/dist/loop-trace-summary.js --pid <main tid> [--min-ms 10] [--top 20] <perf-script.txt | ->
 
 Record the server's core while it is under load, then print the events:
-  perf record -C <core> -o sched.data -e sched:sched_switch \\
+  perf record -C <core> -m 4096 -o sched.data -e sched:sched_switch -e sched:sched_stat_runtime \\
     -e syscalls:sys_enter_epoll_pwait -e syscalls:sys_exit_epoll_pwait \\
     -e syscalls:sys_enter_epoll_wait -e syscalls:sys_exit_epoll_wait \\
     -e syscalls:sys_enter_futex -e syscalls:sys_exit_futex \\
