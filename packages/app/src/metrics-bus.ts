@@ -19,10 +19,8 @@ import type { MetricSet } from './metrics-set';
  * ours came from another instance.
  */
 export function countedBus(bus: Bus, set: MetricSet, nowMs: () => number): { bus: Bus; close: () => void } {
-  const out = set.busEvents.labels('out');
-  const inbound = set.busEvents.labels('in');
-  out.inc(0);
-  inbound.inc(0);
+  const out = set.busEvents.child('out');
+  const inbound = set.busEvents.child('in');
   const age = set.busMessageAgeSeconds;
   let publishing = 0;
   const unsubscribe = bus.subscribe((event: BusEvent) => {

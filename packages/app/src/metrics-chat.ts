@@ -1,19 +1,10 @@
 import { ErrorCode, REQUEST_TYPES, type ChatMetrics, type ErrorCodeName } from '@rgchat/chat-core';
-import type { Counter } from 'prom-client';
+import type { CounterChild, FastCounter } from './fast-metrics';
 import type { MetricSet } from './metrics-set';
 
-type Child = ReturnType<Counter['labels']>;
-
-/** One pre-resolved child per known label value: no label lookup or string building per call. */
-function children<L extends string>(counter: Counter<L>, values: readonly string[]): ReadonlyMap<string, Child> {
-  const map = new Map<string, Child>();
-  for (const value of values) {
-    const child = counter.labels(value);
-    // Present at 0 from the start, so rate() and alerts see the series before the first event.
-    child.inc(0);
-    map.set(value, child);
-  }
-  return map;
+/** One pre-resolved child per known label value, present at 0 from the start so rate() and alerts see it before the first event. */
+function children(counter: FastCounter, values: readonly string[]): ReadonlyMap<string, CounterChild> {
+  return new Map(values.map((value) => [value, counter.child(value)]));
 }
 
 /**
@@ -37,8 +28,6 @@ export function createChatMetrics(set: MetricSet, transport: string): ChatMetric
     abuseClosed: () => abuseCloses.inc(),
     sendBudgetClosed: () => sendBudgetCloses.inc(),
     messageStored: () => messagesStored.inc(),
-    messagesDelivered: (recipients: number) => {
-      if (recipients > 0) messagesDelivered.inc(recipients);
-    },
+    messagesDelivered: (recipients: number) => messagesDelivered.inc(recipients),
   };
 }

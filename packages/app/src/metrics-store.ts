@@ -32,19 +32,17 @@ export function timedStore<S extends ChatStore>(store: S, set: MetricSet): S {
       timed[op] = fn.bind(store);
       continue;
     }
-    const latency = set.storeCallSeconds.labels(op);
-    const failures = set.storeCallErrors.labels(op);
+    const latency = set.storeCallSeconds.child(op);
+    const failures = set.storeCallErrors.child(op);
     timed[op] = (...args: unknown[]): unknown => {
-      const end = latency.startTimer();
+      const startMs = performance.now();
+      const end = () => latency.observe((performance.now() - startMs) / 1000);
       const result = fn.apply(store, args);
       if (result instanceof Promise) {
-        result.then(
-          () => end(),
-          () => {
-            end();
-            failures.inc();
-          },
-        );
+        result.then(end, () => {
+          end();
+          failures.inc();
+        });
       } else {
         end();
       }
