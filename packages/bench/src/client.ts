@@ -31,6 +31,8 @@ export type CountedType = (typeof COUNTED_TYPES)[number];
 /** One rg-chat-v1 connection of the load tool. */
 export interface BenchClient {
   readonly index: number;
+  /** What a `create_room` is answered with: `room_update` once the `rooms` extension is asked for, else `room_list`. */
+  readonly roomListType: 'room_list' | 'room_update';
   /** `self.clientId` from welcome. */
   clientId: string;
   roomId: string | undefined;
@@ -94,6 +96,7 @@ export async function openClient(index: number, options: ClientOptions): Promise
 
   const client: BenchClient & { closed: boolean; closeCode: number | undefined; closedAtMs: number | undefined; localPort: number } = {
     index,
+    roomListType: options.features?.includes('rooms') ? 'room_update' : 'room_list',
     clientId: '',
     roomId: undefined,
     recorder: undefined,

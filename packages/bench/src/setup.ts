@@ -65,9 +65,9 @@ export interface RoomPlan {
 
 const roomsOf = (f: Frame): Array<{ id?: unknown; name?: unknown }> => (Array.isArray(f['rooms']) ? (f['rooms'] as Array<{ id?: unknown; name?: unknown }>) : []);
 
-/** Creates the room (idempotent in rg-chat-v1) and returns its id as the server's room_list shows it. */
+/** Creates the room (idempotent in rg-chat-v1) and returns its id as the server's answer (room_list, or room_update with `rooms`) shows it. */
 export async function createRoom(creator: BenchClient, name: string): Promise<string> {
-  const { frame } = await creator.request({ type: 'create_room', name }, 'room_list', (f) => roomsOf(f).some((r) => r.name === name || r.id === name));
+  const { frame } = await creator.request({ type: 'create_room', name }, creator.roomListType, (f) => roomsOf(f).some((r) => r.name === name || r.id === name));
   const room = roomsOf(frame).find((r) => r.name === name) ?? roomsOf(frame).find((r) => r.id === name);
   return typeof room?.id === 'string' ? room.id : name;
 }

@@ -112,4 +112,16 @@ describe('server loop figures from the real app', () => {
     expect(loop.gc.pauses).toBe(Object.values(loop.gc.byKind).reduce((s, g) => s + g.pauses, 0));
     expect(formatHuman(report)).toMatch(/srv loop {3}event-loop delay/);
   }, 60_000);
+
+  test('fanout with every extension negotiated (rooms answers create_room with room_update) delivers everything', async () => {
+    const report = await runBench(
+      parseBenchArgs([
+        '--url', app.url, '--connections', '20', '--rooms', '2', '--rate', '50', '--warmup', '0.3', '--duration', '1', '--drain', '2',
+        '--features', 'history,recovery,acks,presence,typing,delete,reactions,rooms', '--room-prefix', 'feat',
+      ]),
+    );
+    expect(report.load?.delivered.received).toBeGreaterThan(0);
+    expect(report.load?.delivered.ratio).toBe(1);
+    expect(report.errors.byCode).toEqual({});
+  }, 60_000);
 });
