@@ -31,8 +31,8 @@ export type CountedType = (typeof COUNTED_TYPES)[number];
 /** One rg-chat-v1 connection of the load tool. */
 export interface BenchClient {
   readonly index: number;
-  /** What a `create_room` is answered with: `room_update` once the `rooms` extension is asked for, else `room_list`. */
-  readonly roomListType: 'room_list' | 'room_update';
+  /** What a `create_room` is answered with: `room_update` once the server granted the `rooms` extension (welcome.features), else `room_list`. */
+  roomListType: 'room_list' | 'room_update';
   /** `self.clientId` from welcome. */
   clientId: string;
   roomId: string | undefined;
@@ -96,7 +96,7 @@ export async function openClient(index: number, options: ClientOptions): Promise
 
   const client: BenchClient & { closed: boolean; closeCode: number | undefined; closedAtMs: number | undefined; localPort: number } = {
     index,
-    roomListType: options.features?.includes('rooms') ? 'room_update' : 'room_list',
+    roomListType: 'room_list',
     clientId: '',
     roomId: undefined,
     recorder: undefined,
@@ -269,5 +269,8 @@ export async function openClient(index: number, options: ClientOptions): Promise
   );
   const self = frame['self'] as { clientId?: unknown } | undefined;
   client.clientId = typeof self?.clientId === 'string' ? self.clientId : `conn-${index}`;
+  // What was granted, not what was asked: a server without extensions (the baseline) grants none.
+  const granted = frame['features'];
+  if (Array.isArray(granted) && granted.includes('rooms')) client.roomListType = 'room_update';
   return client;
 }

@@ -33,6 +33,14 @@ describe('join, idle and slow-reader modes', () => {
     expect(report.warnings.filter((w) => /history/.test(w))).toEqual([]);
   });
 
+  it('fanout asking for extensions a server does not grant (the baseline) falls back to rg-chat-v1 answers', async () => {
+    const report = await runBench(
+      parseBenchArgs(['--url', `ws://127.0.0.1:${baseline.port}/`, '--connections', '10', '--rooms', '2', '--rate', '20', '--duration', '0.5', '--warmup', '0.2', '--features', 'history,rooms']),
+    );
+    expect(report.load?.delivered.received).toBeGreaterThan(0);
+    expect(report.load?.delivered.ratio).toBe(1);
+  });
+
   it('idle: reports RSS per connection of the watched process', async () => {
     const report = await runBench(
       parseBenchArgs(['--mode', 'idle', '--url', `ws://127.0.0.1:${baseline.port}/`, '--connections', '50', '--rooms', '5', '--idle-seconds', '0.2', '--server-pid', String(process.pid)]),
