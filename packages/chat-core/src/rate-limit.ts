@@ -16,33 +16,54 @@ export interface TokenBucket {
   full(nowMs: number): boolean;
 }
 
-export function createTokenBucket(perSec: number, burst: number, nowMs: number): TokenBucket {
-  let tokens = burst;
-  let last = nowMs;
-  const refill = (now: number): void => {
-    if (now > last) {
-      tokens = Math.min(burst, tokens + ((now - last) * perSec) / 1000);
-      last = now;
+/**
+ * A class, not a closure: every connection holds two buckets, and closures
+ * cost each bucket a context and five function objects (~300 B more per
+ * bucket in the idle-memory measurement, docs/benchmarks.md).
+ */
+class Bucket implements TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly perSec: number,
+    private readonly burst: number,
+    nowMs: number,
+  ) {
+    this.tokens = burst;
+    this.last = nowMs;
+  }
+
+  private refill(now: number): void {
+    if (now > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSec) / 1000);
+      this.last = now;
     }
-  };
-  return {
-    take(now) {
-      refill(now);
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-    charge(n, now) {
-      refill(now);
-      tokens = Math.max(-burst, tokens - n);
-    },
-    refund(now) {
-      refill(now);
-      tokens = Math.min(burst, tokens + 1);
-    },
-    full(now) {
-      refill(now);
-      return tokens >= burst;
-    },
-  };
+  }
+
+  take(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  charge(n: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.max(-this.burst, this.tokens - n);
+  }
+
+  refund(now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
+  full(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+}
+
+export function createTokenBucket(perSec: number, burst: number, nowMs: number): TokenBucket {
+  return new Bucket(perSec, burst, nowMs);
 }

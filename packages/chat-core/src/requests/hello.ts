@@ -12,6 +12,8 @@ import { selfOf, sendFrame } from '../session-frames';
 import { userIdOfSession } from '../user-id';
 import { wantsPlus } from '../wire';
 
+const nothingToStop = (): void => {};
+
 /** Longest `sessionId` kept; longer ones are cut. */
 const MAX_SESSION_ID = 128;
 
@@ -116,6 +118,9 @@ export const hello: RequestSpec<HelloRequest> = {
     // Which deletion and reaction events it receives in its room.
     ctx.events.renegotiate(s.connection, s.roomId, s.features);
     s.greeted = true;
+    // Greeted: the deadline's timer would only fire to find that out, holding its closure (and the Timeout) until then.
+    s.stopHelloDeadline();
+    s.stopHelloDeadline = nothingToStop;
     if (r.resumeRoomId === undefined) return welcome(ctx, s, r, s.roomId);
     return resume(ctx, s, r, r.resumeRoomId);
   },
