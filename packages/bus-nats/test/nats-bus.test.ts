@@ -1,21 +1,12 @@
 import { connect, type NatsConnection } from 'nats';
 import type { BusEvent, Log, RoomRecord } from '@rgchat/chat-core';
-import { describeBusContract, waitUntil } from '@rgchat/testkit';
+import { createRecordingLog, describeBusContract, recordBusEvents, waitUntil } from '@rgchat/testkit';
 import { startTcpProxy, type TcpProxy } from '../../store-postgres/test/tcp-proxy';
 import { openNatsBus, type NatsBus } from '../src';
 import { describeNats, freshSubject, NATS_TEST_URL } from './nats-test-env';
 
-function recordingLog() {
-  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
-  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
-  return { log, entries };
-}
-
-const record = (bus: { subscribe(h: (e: BusEvent) => void): unknown }) => {
-  const got: BusEvent[] = [];
-  bus.subscribe((e) => void got.push(e));
-  return got;
-};
+const recordingLog = createRecordingLog;
+const record = recordBusEvents;
 
 const room = (id: string): RoomRecord => ({ id, name: `Room ${id}`, createdAt: 1, messageCount: 0, lastMessageTs: null });
 const roomEvent = (id: string): BusEvent => ({ kind: 'room', room: room(id) });

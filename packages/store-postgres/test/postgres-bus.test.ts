@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { BusEvent, ChatStore, Log } from '@rgchat/chat-core';
-import { describeBusContract, newMessage } from '@rgchat/testkit';
+import { createRecordingLog, describeBusContract, newMessage, recordBusEvents } from '@rgchat/testkit';
 import { MAX_NOTIFY_PAYLOAD_BYTES, openPostgresBus, openPostgresStore } from '../src';
 import { describePostgres, dropSchema, freshSchema, RUN_ID, urlFor, waitUntil } from './pg-test-env';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
@@ -11,17 +11,8 @@ let channelCounter = 0;
 /** A channel per test, so buses of other test runs on the same database never hear ours. */
 const freshChannel = () => `${RUN_ID}_ch${++channelCounter}`;
 
-function recordingLog() {
-  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
-  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
-  return { log, entries };
-}
-
-const record = (bus: { subscribe(h: (e: BusEvent) => void): unknown }) => {
-  const got: BusEvent[] = [];
-  bus.subscribe((e) => void got.push(e));
-  return got;
-};
+const recordingLog = createRecordingLog;
+const record = recordBusEvents;
 
 describePostgres('postgres bus', () => {
   describeBusContract(

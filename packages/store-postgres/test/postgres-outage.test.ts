@@ -1,6 +1,6 @@
-import type { AppendResult, BusEvent, ChatStore, Log } from '@rgchat/chat-core';
-import { newMessage } from '@rgchat/testkit';
-import { openPostgresBus, openPostgresStore, type PostgresBus } from '../src';
+import type { AppendResult, BusEvent, ChatStore } from '@rgchat/chat-core';
+import { createRecordingLog, newMessage, recordBusEvents } from '@rgchat/testkit';
+import { openPostgresBus, openPostgresStore } from '../src';
 import { countBackends, describePostgres, dropSchema, freshSchema, killBackends, openAdmin, RUN_ID, settleTimed, urlFor, waitUntil } from './pg-test-env';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -10,17 +10,8 @@ const TIMEOUTS = { connectTimeoutMs: 1000, statementTimeoutMs: 1000 } as const;
 /** Longest any call may take while the database is away: connect + query timeout, plus slack for a loaded machine. */
 const MAX_CALL_MS = 6000;
 
-function recordingLog() {
-  const entries: { level: string; msg: string }[] = [];
-  const log: Log = (level, msg) => void entries.push({ level, msg });
-  return { log, entries };
-}
-
-const record = (bus: PostgresBus) => {
-  const got: BusEvent[] = [];
-  bus.subscribe((e) => void got.push(e));
-  return got;
-};
+const recordingLog = createRecordingLog;
+const record = recordBusEvents;
 const roomEvent = (id: string): BusEvent => ({ kind: 'room', room: { id, name: id, createdAt: 1, messageCount: 0, lastMessageTs: null } });
 const heard = (got: BusEvent[], id: string) => got.some((e) => e.kind === 'room' && e.room.id === id);
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
-import { newMessage } from '@rgchat/testkit';
+import { createRecordingLog, newMessage } from '@rgchat/testkit';
 import { openPostgresStore, SCHEMA_VERSION } from '../src';
 import { migrations } from '../src/migrations';
 import { statementsFor } from '../src/statements';
@@ -8,8 +8,7 @@ import { countBackends, describePostgres, dropSchema, freshSchema, RUN_ID, settl
 
 /** Log entries a store wrote, for asserting on what it did. */
 function recordingLog() {
-  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
-  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
+  const { log, entries } = createRecordingLog();
   const groups = () =>
     entries.filter((e) => e.msg === 'postgres append group committed').map((e) => e.fields as { roomId: string; groupSize: number });
   return { log, entries, groups };

@@ -3,16 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
-import { newMessage, waitUntil } from '@rgchat/testkit';
+import { ErrorCode, type ChatStore } from '@rgchat/chat-core';
+import { createRecordingLog, newMessage, waitUntil } from '@rgchat/testkit';
 import { openSqliteStore, SCHEMA_VERSION } from '../src';
 import { migrate, migrations } from '../src/migrations';
 import { historySql } from '../src/statements';
 
 /** Log entries a store wrote, for asserting on what it did. */
 function recordingLog() {
-  const entries: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
-  const log: Log = (level, msg, fields) => void entries.push({ level, msg, fields });
+  const { log, entries } = createRecordingLog();
   const batches = () =>
     entries.filter((e) => e.msg === 'sqlite append batch committed').map((e) => e.fields as { batchSize: number; failed: number });
   return { log, entries, batches };

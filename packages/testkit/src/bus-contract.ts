@@ -1,4 +1,5 @@
 import type { Bus, BusEvent, MessageRecord, RoomRecord } from '@rgchat/chat-core';
+import { recordBusEvents } from './recording';
 
 /** A bus as the contract sees it; buses that hold connections also have a `close`. */
 export type ContractBus = Bus & { close?(): Promise<void> };
@@ -86,12 +87,7 @@ export function describeBusContract(name: string, harness: () => Promise<BusHarn
       opened.push(bus);
       return bus;
     };
-    /** Subscribes and returns the live list of what arrived. */
-    const record = (bus: Bus) => {
-      const got: BusEvent[] = [];
-      bus.subscribe((e) => void got.push(e));
-      return got;
-    };
+    const record = recordBusEvents;
 
     beforeEach(async () => {
       opened = [];

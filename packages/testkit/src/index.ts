@@ -11,3 +11,4 @@ export { describeMemoryBoundsContract, type MemoryBoundsOptions } from './memory
 export { maskedFrame, oneByteContinuations, Opcode, openRawWebSocket, type RawWebSocket } from './raw-websocket';
 export { createLinkedBuses, type LinkedBus, type LinkedBuses, type LinkedBusesOptions } from './linked-buses';
 export { httpRequest } from './http-request';
+export { createRecordingLog, recordBusEvents, type LogEntry } from './recording';
