@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { HELP, parseBenchArgs, UsageError } from './args';
+import { parseBenchArgs, UsageError } from './args';
+import { HELP } from './help';
 import { runBench } from './bench';
 import { formatHuman, formatJsonLine } from './report';
 

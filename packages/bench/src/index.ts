@@ -1,5 +1,6 @@
 /** Programmatic entry of the bench package: the load tool, its report format and the uWS baseline. */
-export { parseBenchArgs, offeredLoad, HELP, MODES, UsageError, type BenchOptions, type Mode } from './args';
+export { parseBenchArgs, offeredLoad, MODES, UsageError, type BenchOptions, type Mode } from './args';
+export { HELP } from './help';
 export { runBench, type RunBenchOptions } from './bench';
 export { formatHuman, formatJsonLine, parseJsonLine, JSON_PREFIX, type BenchReport } from './report';
 export { startBaselineServer, type BaselineOptions, type BaselineServer } from './baseline';
