@@ -98,7 +98,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 function gcOfKind(before: MetricSamples, after: MetricSamples, kind: string): GcFigures {
   const diff = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   const pauses = diff(`nodejs_gc_duration_seconds_count{kind="${kind}"}`);
-  const under = diff(`nodejs_gc_duration_seconds_bucket{kind="${kind}",le="0.01"}`);
+  const under = diff(`nodejs_gc_duration_seconds_bucket{kind="${kind}",le="${STALL_MS / 1000}"}`);
   return { pauses, pauseMs: round2(diff(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`) * 1000), over10Ms: pauses - under };
 }
 
