@@ -28,7 +28,7 @@ import { startEmptyRoomSweep } from './empty-room-sweep';
 import { createRoomFeed } from './room-feed';
 import { createRoomEvents } from './room-events';
 import { createRoomMembership } from './room-membership';
-import type { Session } from './session';
+import { sessionEvents, type Session, type SessionEventSink } from './session';
 import { createSessionLifecycle } from './session-lifecycle';
 import { createStoreGuard } from './store-guard';
 import type { ChatServer, ChatServerDeps, ChatServerOptions } from './chat-server-contract';
@@ -84,6 +84,8 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
     if (job) s.requests.push(job);
   }
 
+  const sink: SessionEventSink = { received: onMessage, closed: onClosed };
+
   function closeServer(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down'): void {
     if (closed) return;
     closed = true;
@@ -123,14 +125,7 @@ export function createChatServer(deps: ChatServerDeps, options: ChatServerOption
       stops.push(clock.every(ADDRESS_SWEEP_MS, () => addresses.sweep(clock.now())));
     },
 
-    open(connection) {
-      const s = lifecycle.open(connection, closed || shutdown.refusing);
-      return {
-        message: (data, isBinary) => onMessage(s, data, isBinary),
-        pong: () => s.heartbeat.alive(),
-        closed: (code) => onClosed(s, code),
-      };
-    },
+    open: (connection) => sessionEvents(lifecycle.open(connection, closed || shutdown.refusing), sink),
 
     rooms: () => directory.list(),
 

@@ -9,16 +9,21 @@ export interface Heartbeat {
   beat(): 'ping' | 'dead';
 }
 
+/** A class, not a closure: one per connection, and a closure would cost a context and two functions each. */
+class PeerHeartbeat implements Heartbeat {
+  private answered = true;
+
+  alive(): void {
+    this.answered = true;
+  }
+
+  beat(): 'ping' | 'dead' {
+    if (!this.answered) return 'dead';
+    this.answered = false;
+    return 'ping';
+  }
+}
+
 export function createHeartbeat(): Heartbeat {
-  let answered = true;
-  return {
-    alive() {
-      answered = true;
-    },
-    beat() {
-      if (!answered) return 'dead';
-      answered = false;
-      return 'ping';
-    },
-  };
+  return new PeerHeartbeat();
 }

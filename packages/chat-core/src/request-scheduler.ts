@@ -36,121 +36,146 @@ export interface SchedulerHooks<J> {
 export interface SchedulerFlow {
   /** Pending count at which reading pauses; it resumes at half. `Limits.maxPendingRequests`. */
   readonly maxPending: number;
-  /** Stops reading the connection; absent when the transport cannot. */
-  readonly pause?: (() => void) | undefined;
-  readonly resume?: (() => void) | undefined;
+  /** Stops reading the connection; a no-op where the transport cannot (then `overflow` is the bound). */
+  pause(): void;
+  resume(): void;
   /**
    * Called once when pending passes `OVERFLOW_FACTOR * maxPending`: the
    * transport cannot pause, or kept delivering after it paused.
    */
-  readonly overflow: () => void;
+  overflow(): void;
 }
 
 /** Past `maxPending` times this, a connection is closed instead of queued further. */
 export const OVERFLOW_FACTOR = 4;
 
-export function createRequestScheduler<J>(hooks: SchedulerHooks<J>, flow: SchedulerFlow): RequestScheduler<J> {
+/**
+ * A class with its methods on one shared prototype: every connection has a
+ * queue, and the closure version cost a context, ten functions and a
+ * dictionary-mode object each (~1.3 KB per idle connection,
+ * docs/benchmarks.md). The arrays are made when first needed.
+ */
+class RequestQueue<J> implements RequestScheduler<J> {
   // A plain array with a moving head: shift() would make a long queue quadratic.
-  let waiting: J[] = [];
-  let head = 0;
+  private waiting: J[] | undefined;
+  private head = 0;
   /** A non-overlapping job is in flight: nothing else starts. */
-  let busy = false;
+  private busy = false;
   /** Overlapping jobs in flight. */
-  let overlapping = 0;
-  let paused = false;
-  let overflowed = false;
-  let closed = false;
-  let draining = false;
-  let idleWaiters: (() => void)[] = [];
+  private overlapping = 0;
+  private paused = false;
+  private overflowed = false;
+  private closed = false;
+  private draining = false;
+  private idleWaiters: (() => void)[] | undefined;
 
-  const waitingCount = () => waiting.length - head;
-  const pending = () => waitingCount() + overlapping + (busy ? 1 : 0);
-  const canStart = (job: J) => !busy && (overlapping === 0 || hooks.overlaps(job));
+  constructor(
+    private readonly hooks: SchedulerHooks<J>,
+    private readonly flow: SchedulerFlow,
+  ) {}
 
-  function wakeIdle(): void {
-    if (pending() > 0 || idleWaiters.length === 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
+  get pending(): number {
+    return this.waitingCount() + this.overlapping + (this.busy ? 1 : 0);
+  }
+
+  push(job: J): void {
+    if (this.closed) return;
+    if (this.waitingCount() === 0 && this.canStart(job)) this.start(job);
+    else (this.waiting ??= []).push(job);
+    const n = this.pending;
+    if (!this.paused && n >= this.flow.maxPending) {
+      this.paused = true;
+      this.flow.pause();
+    }
+    if (!this.overflowed && n > OVERFLOW_FACTOR * this.flow.maxPending) {
+      this.overflowed = true;
+      this.flow.overflow();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiting = undefined;
+    this.head = 0;
+    this.wakeIdle();
+  }
+
+  drain(): Promise<void> {
+    this.draining = true;
+    if (!this.paused) {
+      this.paused = true;
+      this.flow.pause();
+    }
+    return new Promise<void>((resolve) => {
+      (this.idleWaiters ??= []).push(resolve);
+      this.wakeIdle();
+    });
+  }
+
+  private waitingCount(): number {
+    return this.waiting === undefined ? 0 : this.waiting.length - this.head;
+  }
+
+  private canStart(job: J): boolean {
+    return !this.busy && (this.overlapping === 0 || this.hooks.overlaps(job));
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    if (this.pending > 0 || waiters === undefined) return;
+    this.idleWaiters = undefined;
     for (const w of waiters) w();
   }
 
-  function settle(job: J, error: unknown, failed: boolean, wasOverlapping: boolean): void {
-    if (wasOverlapping) overlapping--;
-    else busy = false;
-    if (failed) hooks.failed(job, error);
-    pump();
-    if (paused && !closed && !draining && pending() <= Math.floor(flow.maxPending / 2)) {
-      paused = false;
-      flow.resume?.();
+  private settle(job: J, error: unknown, failed: boolean, wasOverlapping: boolean): void {
+    if (wasOverlapping) this.overlapping--;
+    else this.busy = false;
+    if (failed) this.hooks.failed(job, error);
+    this.pump();
+    if (this.paused && !this.closed && !this.draining && this.pending <= Math.floor(this.flow.maxPending / 2)) {
+      this.paused = false;
+      this.flow.resume();
     }
-    wakeIdle();
+    this.wakeIdle();
   }
 
-  function start(job: J): void {
+  private start(job: J): void {
     let result: void | Promise<void>;
     try {
-      result = hooks.run(job);
+      result = this.hooks.run(job);
     } catch (e) {
-      hooks.failed(job, e);
+      this.hooks.failed(job, e);
       return;
     }
     if (!result) return;
-    const wasOverlapping = hooks.overlaps(job);
-    if (wasOverlapping) overlapping++;
-    else busy = true;
+    const wasOverlapping = this.hooks.overlaps(job);
+    if (wasOverlapping) this.overlapping++;
+    else this.busy = true;
     result.then(
-      () => settle(job, undefined, false, wasOverlapping),
-      (e: unknown) => settle(job, e, true, wasOverlapping),
+      () => this.settle(job, undefined, false, wasOverlapping),
+      (e: unknown) => this.settle(job, e, true, wasOverlapping),
     );
   }
 
-  function pump(): void {
-    while (!closed) {
-      const job = waiting[head];
-      if (job === undefined || !canStart(job)) return;
-      waiting[head++] = undefined as J;
-      if (head === waiting.length || (head >= 1024 && head * 2 >= waiting.length)) {
-        waiting = waiting.slice(head);
-        head = 0;
+  private pump(): void {
+    while (!this.closed) {
+      const waiting = this.waiting;
+      const job = waiting?.[this.head];
+      if (waiting === undefined || job === undefined || !this.canStart(job)) return;
+      waiting[this.head++] = undefined as J;
+      if (this.head === waiting.length) {
+        // Empty: dropped, so an idle connection holds no array.
+        this.waiting = undefined;
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= waiting.length) {
+        this.waiting = waiting.slice(this.head);
+        this.head = 0;
       }
-      start(job);
+      this.start(job);
     }
   }
+}
 
-  return {
-    push(job) {
-      if (closed) return;
-      if (waitingCount() === 0 && canStart(job)) start(job);
-      else waiting.push(job);
-      const n = pending();
-      if (!paused && flow.pause && n >= flow.maxPending) {
-        paused = true;
-        flow.pause();
-      }
-      if (!overflowed && n > OVERFLOW_FACTOR * flow.maxPending) {
-        overflowed = true;
-        flow.overflow();
-      }
-    },
-    get pending() {
-      return pending();
-    },
-    close() {
-      closed = true;
-      waiting = [];
-      head = 0;
-      wakeIdle();
-    },
-    drain() {
-      draining = true;
-      if (!paused && flow.pause) {
-        paused = true;
-        flow.pause();
-      }
-      return new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        wakeIdle();
-      });
-    },
-  };
+export function createRequestScheduler<J>(hooks: SchedulerHooks<J>, flow: SchedulerFlow): RequestScheduler<J> {
+  return new RequestQueue(hooks, flow);
 }

@@ -35,6 +35,8 @@ export interface SessionLifecycleDeps {
 export function createSessionLifecycle(deps: SessionLifecycleDeps) {
   const { clock, ids, limits, metrics, log, addresses, rooms, roomLists, serving } = deps;
   const sessions = new Set<Session>();
+  // One for every session (a session keeps a reference, not a copy).
+  const server: SessionServer = { clock, ids, limits, metrics, serve: serving.serve, failed: serving.failed, overflow: serving.overflow };
 
   function helloTimedOut(s: Session): void {
     if (s.closed || s.greeted) return;
@@ -76,7 +78,7 @@ export function createSessionLifecycle(deps: SessionLifecycleDeps) {
      * at once with 1001 and never counted as open.
      */
     open(connection: Connection, refuse: boolean): Session {
-      const s = createSession(connection, { clock, ids, limits, metrics, ...serving }, addresses.attach(connection.remoteAddress, clock.now()));
+      const s = createSession(connection, server, addresses.attach(connection.remoteAddress, clock.now()));
       if (refuse) {
         connection.close(CloseCode.GOING_AWAY, 'server shutting down');
         s.closed = true;

@@ -2,12 +2,12 @@ import type { AddressEntry } from './address-book';
 import { createFrameToll, type FrameToll } from './frame-toll';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import type { Limits } from './limits';
-import type { Clock } from './ports/clock';
-import type { Connection } from './ports/connection';
+import type { Cancel, Clock } from './ports/clock';
+import type { Connection, ConnectionEvents } from './ports/connection';
 import type { Ids } from './ports/ids';
 import { noMetrics, type ChatMetrics } from './ports/metrics';
 import type { Profile } from './protocol/frames';
-import { createRequestScheduler, type RequestScheduler } from './request-scheduler';
+import { createRequestScheduler, type RequestScheduler, type SchedulerFlow, type SchedulerHooks } from './request-scheduler';
 import type { RequestJob } from './request-spec';
 
 /** Core's state for one connection. */
@@ -50,7 +50,7 @@ export interface Session {
   readonly requests: RequestScheduler<RequestJob>;
   closed: boolean;
   /** Cancels the `helloTimeoutMs` deadline (on close). */
-  stopHelloDeadline: () => void;
+  stopHelloDeadline: Cancel;
 }
 
 /** What a connection without negotiated features has. */
@@ -59,7 +59,7 @@ export const NO_FEATURES: ReadonlySet<string> = new Set();
 /** The display name of a client that gave none (or an invalid one), as in the seed. */
 export const guestName = (ids: Ids): string => `guest${1000 + ids.randomInt(9000)}`;
 
-/** What a new session's request queue calls back into the server for. */
+/** What a new session's request queue calls back into the server for; one object shared by every session. */
 export interface SessionServer {
   readonly clock: Clock;
   readonly ids: Ids;
@@ -74,37 +74,119 @@ export interface SessionServer {
   overflow(s: Session): void;
 }
 
+/** What the transport's reports on one connection go to; one object shared by every session. */
+export interface SessionEventSink {
+  /** A complete inbound frame on `s`. */
+  received(s: Session, data: string, isBinary: boolean): void;
+  /** `s`'s socket is gone. */
+  closed(s: Session, code: number): void;
+}
+
+const nothingToCancel: Cancel = () => {};
+
+/*
+ * Classes, not object literals with closures: every connection holds one
+ * of each, and closures cost a context and a function object per callback
+ * per connection (~2 KB per idle connection with the queue and the edge,
+ * docs/benchmarks.md). Their methods live once, on the prototypes.
+ */
+
+/** A session's queue callbacks (`SchedulerHooks` and `SchedulerFlow`), bound to it by one field. */
+class SessionQueueHooks implements SchedulerHooks<RequestJob>, SchedulerFlow {
+  constructor(
+    private readonly s: Session,
+    private readonly server: SessionServer,
+  ) {}
+
+  get maxPending(): number {
+    return this.server.limits.maxPendingRequests;
+  }
+
+  run(job: RequestJob): void | Promise<void> {
+    return this.server.serve(this.s, job);
+  }
+
+  overlaps(job: RequestJob): boolean {
+    return job.spec.pipelines;
+  }
+
+  failed(job: RequestJob, error: unknown): void {
+    this.server.failed(this.s, job, error);
+  }
+
+  pause(): void {
+    this.s.connection.pauseReading?.();
+  }
+
+  resume(): void {
+    this.s.connection.resumeReading?.();
+  }
+
+  overflow(): void {
+    this.server.overflow(this.s);
+  }
+}
+
+class ConnectionSession implements Session {
+  readonly id: string;
+  readonly openedAt: number;
+  readonly toll: FrameToll;
+  readonly heartbeat: Heartbeat = createHeartbeat();
+  readonly metrics: ChatMetrics;
+  profile: Profile;
+  greeted = false;
+  features: ReadonlySet<string> = NO_FEATURES;
+  featuresAhead: ReadonlySet<string> = NO_FEATURES;
+  sessionId: string | undefined = undefined;
+  userId: string;
+  roomId: string | undefined = undefined;
+  readonly requests: RequestScheduler<RequestJob>;
+  closed = false;
+  stopHelloDeadline: Cancel = nothingToCancel;
+
+  constructor(
+    readonly connection: Connection,
+    server: SessionServer,
+    readonly address: AddressEntry,
+  ) {
+    const { clock, ids, limits } = server;
+    this.openedAt = clock.now();
+    this.id = ids.connectionId();
+    this.userId = this.id;
+    this.toll = createFrameToll(clock, limits, address);
+    this.metrics = server.metrics ?? noMetrics;
+    this.profile = { name: guestName(ids), avatarId: 0 };
+    const hooks = new SessionQueueHooks(this, server);
+    this.requests = createRequestScheduler<RequestJob>(hooks, hooks);
+  }
+}
+
+/** The transport's `ConnectionEvents` for one session: two fields instead of three closures. */
+class SessionEvents implements ConnectionEvents {
+  constructor(
+    private readonly s: Session,
+    private readonly sink: SessionEventSink,
+  ) {}
+
+  message(data: string, isBinary: boolean): void {
+    this.sink.received(this.s, data, isBinary);
+  }
+
+  pong(): void {
+    this.s.heartbeat.alive();
+  }
+
+  closed(code: number): void {
+    this.sink.closed(this.s, code);
+  }
+}
+
 /** A fresh, not yet greeted session for `connection` from `address`, with a guest name and a full token bucket. */
 export function createSession(connection: Connection, server: SessionServer, address: AddressEntry): Session {
-  const { clock, ids, limits } = server;
-  const now = clock.now();
-  const id = ids.connectionId();
-  const s: Session = {
-    id,
-    connection,
-    openedAt: now,
-    address,
-    toll: createFrameToll(clock, limits, address),
-    heartbeat: createHeartbeat(),
-    metrics: server.metrics ?? noMetrics,
-    profile: { name: guestName(ids), avatarId: 0 },
-    greeted: false,
-    features: NO_FEATURES,
-    featuresAhead: NO_FEATURES,
-    sessionId: undefined,
-    userId: id,
-    roomId: undefined,
-    requests: createRequestScheduler<RequestJob>(
-      { run: (job) => server.serve(s, job), overlaps: (job) => job.spec.pipelines, failed: (job, e) => server.failed(s, job, e) },
-      {
-        maxPending: limits.maxPendingRequests,
-        pause: connection.pauseReading && (() => connection.pauseReading?.()),
-        resume: connection.resumeReading && (() => connection.resumeReading?.()),
-        overflow: () => server.overflow(s),
-      },
-    ),
-    closed: false,
-    stopHelloDeadline: () => {},
-  };
-  return s;
+  return new ConnectionSession(connection, server, address);
+}
+
+/** What the transport calls on `s`'s connection, reported to `sink`. */
+export function sessionEvents(s: Session, sink: SessionEventSink): ConnectionEvents {
+  return new SessionEvents(s, sink);
 }
