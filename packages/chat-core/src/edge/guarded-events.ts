@@ -51,132 +51,181 @@ export const CLOSE_PING = 'rgchat-close';
  * `closes` until the socket reports it.
  */
 export function openGuarded(chat: ChatServer, socket: TransportSocket, peer: Peer, context: GuardContext): SocketEvents {
-  const { log, closes } = context;
-  const { sendBudgetBytes, maxPayloadBytes } = chat.limits;
-  const { remoteAddress } = peer;
-  let open = true;
-  let closeAsked = false;
-  let heldClose: { code: number; reason: string } | undefined;
-  let paused = false;
-  let held: Array<[string, boolean]> = [];
-  let events = noEvents;
+  const guarded = socket.pauseReading && socket.resumeReading ? new PausableGuardedSocket(chat, socket, peer, context) : new GuardedSocket(chat, socket, peer, context);
+  guarded.opened();
+  return guarded;
+}
 
-  let countedOverBudget = false;
-  const overBudget = (): void => {
-    // Counted once: sends in the same tick may find the budget exceeded again before the socket reports its close.
-    if (!countedOverBudget) chat.metrics?.sendBudgetClosed();
-    countedOverBudget = true;
-    // Terminate, not close: a close frame would queue behind the backlog the peer is not reading.
-    log('info', 'slow reader over send budget; dropping', { remoteAddress, bufferedBytes: socket.bufferedBytes(), sendBudgetBytes });
-    socket.terminate();
-  };
-  const checkSendBudget = (): void => {
-    if (open && socket.bufferedBytes() > sendBudgetBytes) overBudget();
-  };
-  const closeNow = (code: number, reason: string): void => {
+/*
+ * One object per socket is both the Connection core sees and the events the
+ * transport calls: a class, so its methods live once on the prototype. The
+ * closure version cost a context and about fifteen functions per connection
+ * (~1 KB per idle connection, docs/benchmarks.md), and a closure per frame
+ * for the error guard.
+ */
+class GuardedSocket implements Connection, SocketEvents {
+  readonly remoteAddress: string;
+  readonly origin: string | undefined;
+  protected open = true;
+  protected closeAsked = false;
+  private heldClose: { code: number; reason: string } | undefined;
+  protected paused = false;
+  /** Frames read while paused, delivered in order after the resume. */
+  protected held: Array<[string, boolean]> | undefined;
+  protected events = noEvents;
+  private countedOverBudget = false;
+
+  constructor(
+    private readonly chat: ChatServer,
+    protected readonly socket: TransportSocket,
+    peer: Peer,
+    private readonly context: GuardContext,
+  ) {
+    this.remoteAddress = peer.remoteAddress;
+    this.origin = peer.origin;
+  }
+
+  get connection(): Connection {
+    return this;
+  }
+
+  opened(): void {
     try {
-      socket.close(code, reason);
-    } catch {
-      // Invalid code or a reason over 123 bytes: still honour "close".
-      socket.terminate();
+      this.events = this.chat.open(this);
+    } catch (err) {
+      this.threw('open', err);
     }
-  };
-  const connection: Connection = {
-    ...peer,
-    send(frame) {
-      if (!open || closeAsked) return;
-      if (!socket.send(frame)) overBudget();
-      else if (!socket.flushesLater) checkSendBudget();
-    },
-    close(code, reason) {
-      if (!open || closeAsked) return;
-      closeAsked = true;
-      closes.add(connection, () => connection.terminate());
-      // Nothing read from here on is run; reading again lets the library see the peer's close frame.
-      held = [];
-      if (paused) {
-        paused = false;
-        socket.resumeReading?.();
-      }
-      if (socket.closeAwaitsPeer || !context.stopping()) return closeNow(code, reason);
-      // Stopping, and the library forgets the socket at its close while bytes may still be queued in it
-      // or in the kernel: an exit would lose them (the peer sees 1006). The pong to a ping queued behind
-      // them says the peer has read them all; only then does the close frame go out.
-      heldClose = { code, reason };
-      socket.ping(CLOSE_PING);
-    },
-    ping() {
-      if (open) socket.ping();
-    },
-    terminate() {
-      if (open) socket.terminate();
-    },
-    ...(socket.pauseReading && socket.resumeReading ? pausing(socket.pauseReading.bind(socket), socket.resumeReading.bind(socket)) : {}),
-  };
+  }
 
-  function pausing(pause: () => void, resume: () => void): Pick<Connection, 'pauseReading' | 'resumeReading'> {
-    const drain = (): void => {
-      while (open && !paused && held.length > 0) {
-        const [data, isBinary] = held.shift() as [string, boolean];
-        guard('message', () => events.message(data, isBinary));
+  send(frame: string): void {
+    if (!this.open || this.closeAsked) return;
+    if (!this.socket.send(frame)) this.overBudget();
+    else if (!this.socket.flushesLater) this.checkSendBudget();
+  }
+
+  close(code: number, reason: string): void {
+    if (!this.open || this.closeAsked) return;
+    this.closeAsked = true;
+    this.context.closes.add(this, () => this.terminate());
+    // Nothing read from here on is run; reading again lets the library see the peer's close frame.
+    this.held = undefined;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resumeReading?.();
+    }
+    if (this.socket.closeAwaitsPeer || !this.context.stopping()) return this.closeNow(code, reason);
+    // Stopping, and the library forgets the socket at its close while bytes may still be queued in it
+    // or in the kernel: an exit would lose them (the peer sees 1006). The pong to a ping queued behind
+    // them says the peer has read them all; only then does the close frame go out.
+    this.heldClose = { code, reason };
+    this.socket.ping(CLOSE_PING);
+  }
+
+  ping(): void {
+    if (this.open) this.socket.ping();
+  }
+
+  terminate(): void {
+    if (this.open) this.socket.terminate();
+  }
+
+  checkSendBudget(): void {
+    if (this.open && this.socket.bufferedBytes() > this.chat.limits.sendBudgetBytes) this.overBudget();
+  }
+
+  message(data: string, isBinary: boolean, bytes: number): void {
+    if (!this.open || this.closeAsked) return;
+    // A library that accepts a little more than the limit (uWS, see its slack) still answers 1009 here.
+    if (bytes > this.chat.limits.maxPayloadBytes) {
+      this.context.log('info', 'frame over maxPayloadBytes; closing', { remoteAddress: this.remoteAddress, bytes });
+      return this.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
+    }
+    if (this.paused || this.held !== undefined) (this.held ??= []).push([data, isBinary]);
+    else this.deliver(data, isBinary);
+  }
+
+  pong(data?: string): void {
+    if (!this.open) return;
+    if (!this.closeAsked) {
+      try {
+        return this.events.pong();
+      } catch (err) {
+        return this.threw('pong', err);
       }
-      if (open && !paused) resume();
-    };
-    return {
-      pauseReading() {
-        if (!open || closeAsked || paused) return;
-        paused = true;
-        pause();
-      },
-      resumeReading() {
-        if (!open || !paused) return;
-        paused = false;
-        if (held.length === 0) resume();
-        else void Promise.resolve().then(drain);
-      },
-    };
+    }
+    if (!this.heldClose || data !== CLOSE_PING) return;
+    const { code, reason } = this.heldClose;
+    this.heldClose = undefined;
+    this.closeNow(code, reason);
+  }
+
+  closed(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.held = undefined;
+    this.context.closes.done(this);
+    try {
+      this.events.closed(code, reason);
+    } catch (err) {
+      this.threw('close', err);
+    }
+  }
+
+  protected deliver(data: string, isBinary: boolean): void {
+    try {
+      this.events.message(data, isBinary);
+    } catch (err) {
+      this.threw('message', err);
+    }
   }
 
   /** Core handles its own errors; anything escaping is a bug that must not take the process down. */
-  function guard(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      log('error', `${what} handler threw`, { remoteAddress, err: String(err), stack: (err as Error)?.stack });
-      connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-    }
+  private threw(what: string, err: unknown): void {
+    this.context.log('error', `${what} handler threw`, { remoteAddress: this.remoteAddress, err: String(err), stack: (err as Error)?.stack });
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 
-  guard('open', () => {
-    events = chat.open(connection);
-  });
-  return {
-    connection,
-    checkSendBudget,
-    message(data, isBinary, bytes) {
-      if (!open || closeAsked) return;
-      // A library that accepts a little more than the limit (uWS, see its slack) still answers 1009 here.
-      if (bytes > maxPayloadBytes) {
-        log('info', 'frame over maxPayloadBytes; closing', { remoteAddress, bytes });
-        return connection.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
-      }
-      if (paused || held.length > 0) held.push([data, isBinary]);
-      else guard('message', () => events.message(data, isBinary));
-    },
-    pong(data) {
-      if (!open) return;
-      if (!closeAsked) return guard('pong', () => events.pong());
-      if (!heldClose || data !== CLOSE_PING) return;
-      const { code, reason } = heldClose;
-      heldClose = undefined;
-      closeNow(code, reason);
-    },
-    closed(code, reason) {
-      if (!open) return;
-      open = false;
-      held = [];
-      closes.done(connection);
-      guard('close', () => events.closed(code, reason));
-    },
-  };
+  private overBudget(): void {
+    // Counted once: sends in the same tick may find the budget exceeded again before the socket reports its close.
+    if (!this.countedOverBudget) this.chat.metrics?.sendBudgetClosed();
+    this.countedOverBudget = true;
+    // Terminate, not close: a close frame would queue behind the backlog the peer is not reading.
+    const { sendBudgetBytes } = this.chat.limits;
+    this.context.log('info', 'slow reader over send budget; dropping', { remoteAddress: this.remoteAddress, bufferedBytes: this.socket.bufferedBytes(), sendBudgetBytes });
+    this.socket.terminate();
+  }
+
+  private closeNow(code: number, reason: string): void {
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // Invalid code or a reason over 123 bytes: still honour "close".
+      this.socket.terminate();
+    }
+  }
+}
+
+/** A socket whose library can stop reading (ws): the Connection offers pauseReading and resumeReading. */
+class PausableGuardedSocket extends GuardedSocket {
+  pauseReading(): void {
+    if (!this.open || this.closeAsked || this.paused) return;
+    this.paused = true;
+    this.socket.pauseReading?.();
+  }
+
+  resumeReading(): void {
+    if (!this.open || !this.paused) return;
+    this.paused = false;
+    if (this.held === undefined) this.socket.resumeReading?.();
+    else void Promise.resolve().then(() => this.drainHeld());
+  }
+
+  private drainHeld(): void {
+    while (this.open && !this.paused && this.held !== undefined) {
+      const next = this.held.shift() as [string, boolean];
+      if (this.held.length === 0) this.held = undefined;
+      this.deliver(next[0], next[1]);
+    }
+    if (this.open && !this.paused) this.socket.resumeReading?.();
+  }
 }
