@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
-import type { EdgeRequest, HttpAnswer, Peer, SocketEvents, TransportEdge } from '@rgchat/chat-core';
+import type { EdgeRequest, HttpAnswer, Peer, SocketEvents, TransportEdge, TransportSocket } from '@rgchat/chat-core';
 
-/** Per-socket state (uWS user data): the peer from the upgrade, then core's events. */
-export type UwsPeer = { readonly peer: Peer; events: SocketEvents | undefined };
+/** Per-socket state (uWS user data): the peer from the upgrade until the open, then core's events. */
+export type UwsPeer = { peer: Peer | undefined; events: SocketEvents | undefined };
 
 export type UwsSocket = WebSocket<UwsPeer>;
 
@@ -35,6 +35,40 @@ export function writeAnswer(res: HttpResponse, answer: HttpAnswer): void {
   else res.end(answer.body, answer.closeConnection);
 }
 
+/**
+ * Core's view of one uWS socket. A class, so its methods live once on the
+ * prototype instead of five closures per connection (idle memory,
+ * docs/benchmarks.md).
+ */
+class UwsTransportSocket implements TransportSocket {
+  constructor(private readonly ws: UwsSocket) {}
+
+  send(frame: string): boolean {
+    let status = 0;
+    // Core sends from promise callbacks and timers too, outside any uWS callback: cork so the
+    // frame (and any topic messages uWS drains ahead of it) leave in one write.
+    this.ws.cork(() => (status = this.ws.send(frame, false, false)));
+    return status !== DROPPED;
+  }
+
+  /** end() sends the close frame and runs the close handler at once, which reports to core. */
+  close(code: number, reason: string): void {
+    this.ws.end(code, reason);
+  }
+
+  ping(data = ''): void {
+    this.ws.cork(() => this.ws.ping(data));
+  }
+
+  terminate(): void {
+    this.ws.close();
+  }
+
+  bufferedBytes(): number {
+    return this.ws.getBufferedAmount();
+  }
+}
+
 type Handlers = Required<Pick<WebSocketBehavior<UwsPeer>, 'open' | 'message' | 'pong' | 'close'>>;
 
 /**
@@ -47,16 +81,11 @@ export function connectionHandlers(edge: TransportEdge, sockets: WeakMap<object,
   return {
     open(ws) {
       const data = ws.getUserData();
-      const send = (frame: string): boolean => {
-        let status = 0;
-        // Core sends from promise callbacks and timers too, outside any uWS callback: cork so the
-        // frame (and any topic messages uWS drains ahead of it) leave in one write.
-        ws.cork(() => (status = ws.send(frame, false, false)));
-        return status !== DROPPED;
-      };
-      // end() sends the close frame and runs the close handler at once, which reports to core.
-      const socket = { send, close: (code: number, reason: string) => ws.end(code, reason), ping: (data = '') => ws.cork(() => ws.ping(data)), terminate: () => ws.close(), bufferedBytes: () => ws.getBufferedAmount() };
-      data.events = edge.open(socket, data.peer);
+      const { peer } = data;
+      if (peer === undefined) return;
+      // The edge copied what it needs; the socket keeps only its events.
+      data.peer = undefined;
+      data.events = edge.open(new UwsTransportSocket(ws), peer);
       sockets.set(data.events.connection, ws);
     },
     message: (ws, message, isBinary) => ws.getUserData().events?.message(decoder.decode(message), isBinary, message.byteLength),

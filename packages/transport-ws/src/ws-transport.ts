@@ -70,7 +70,10 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
     defer: createTickBatch((err) => log('error', 'socket flush failed', { err: String(err) })),
     encode: createFrameEncoder(),
     sendBudgetBytes: chat.limits.sendBudgetBytes,
+    log,
   };
+  // One listener for every upgrading socket, not a closure each (it stays for the connection's life).
+  const onUpgradeSocketError = (err: Error) => log('debug', 'upgrade socket error', { err: err.message });
   const headersTimeout = options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS;
   const server = createServer(
     // node checks the timeouts every connectionsCheckingInterval ms (default 30 s, which made the 75 s).
@@ -79,7 +82,7 @@ async function startWsServer(chat: ChatServer, options: TransportOptions): Promi
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // node:http drops its own socket listeners on upgrade; ws adds its own only on success.
-    socket.on('error', (err) => log('debug', 'upgrade socket error', { err: err.message }));
+    socket.on('error', onUpgradeSocketError);
     const verdict = edge.upgrade(edgeRequest(req));
     if (!verdict.accept) return refuse(socket, verdict.answer);
     wss.handleUpgrade(req, socket, head, (ws) => attachWsConnection(edge, ws, socket as Socket, verdict.peer, shared));
