@@ -1,7 +1,7 @@
 import type { Pool, QueryResultRow } from 'pg';
 import type { ChatStore, ReactOutcome } from '@rgchat/chat-core';
 import { withTransaction } from './with-transaction';
-import { toMessage, toRoom, type Int8, type MessageRow, type RoomRow, type Statements } from './statements';
+import { toMessage, toRoom, type Int8, type MessageRow, type PreparedName, type RoomRow, type Statements } from './statements';
 
 /** A row of a page read: the room's counter, and a message or (no message in range) NULLs. */
 type PageRow = { last_seq: string } & ({ [K in keyof MessageRow]: MessageRow[K] } | { [K in keyof MessageRow]: null });
@@ -10,7 +10,7 @@ type PageRow = { last_seq: string } & ({ [K in keyof MessageRow]: MessageRow[K] 
 export interface PostgresExtensionDeps {
   readonly pool: Pool;
   readonly sql: Statements;
-  readonly query: <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
+  readonly query: <R extends QueryResultRow>(text: string, values?: unknown[], name?: PreparedName) => Promise<R[]>;
   readonly isClosed: () => boolean;
 }
 
@@ -22,8 +22,8 @@ export function createPostgresExtensions({ pool, sql, query, isClosed }: Postgre
     async messagesPage(roomId, { before, after, limit }) {
       const older = after === undefined;
       const rows = older
-        ? await query<PageRow>(sql.pageBefore, [roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1])
-        : await query<PageRow>(sql.pageAfter, [roomId, after, limit + 1]);
+        ? await query<PageRow>(sql.pageBefore, [roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1], 'page_before')
+        : await query<PageRow>(sql.pageAfter, [roomId, after, limit + 1], 'page_after');
       const first = rows[0];
       if (first === undefined) return undefined;
       const found = rows.filter((r): r is PageRow & MessageRow => r.id !== null).map(toMessage);

@@ -41,7 +41,8 @@ export interface PostgresNotifier {
 export function createPostgresNotifier(options: PostgresNotifierOptions): PostgresNotifier {
   const { options: o, channel, instanceId, log } = options;
   const pool = createPool(o, 1, log, 'bus-notify');
-  const notifySql = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
+  // Named: it runs once per event-loop turn with events, so Postgres parses and plans it once per connection.
+  const notify = { name: 'rgchat_notify', text: 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p' };
   let closed = false;
   let closing: Promise<void> | undefined;
   let outbox: string[] = [];
@@ -70,7 +71,7 @@ export function createPostgresNotifier(options: PostgresNotifierOptions): Postgr
       let sent = false;
       for (let attempt = 1; attempt <= NOTIFY_ATTEMPTS && !sent; attempt++) {
         try {
-          await pool.query(notifySql, [channel, batch]);
+          await pool.query({ ...notify, values: [channel, batch] });
           sent = true;
         } catch (err) {
           log('warn', 'bus NOTIFY failed', { channel, attempt, notices: batch.length, err: errText(err) });

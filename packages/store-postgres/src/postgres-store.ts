@@ -19,7 +19,7 @@ import { withDeadline } from './with-deadline';
 import { createPool } from './postgres-pool';
 import { errText, resolveOptions, type PostgresOptions, type ResolvedOptions } from './postgres-options';
 import { createRoomBatcher, type Outcome } from './room-batcher';
-import { appendParams, statementsFor, toMessage, toRoom, type KeyedMessageRow, type MessageRow, type RoomRow, type Statements } from './statements';
+import { appendParams, prepared, statementsFor, toMessage, toRoom, type KeyedMessageRow, type MessageRow, type PreparedName, type RoomRow, type Statements } from './statements';
 
 /** Caps one append statement; a larger burst in one room goes out as several. */
 const MAX_GROUP_SIZE = 500;
@@ -97,10 +97,10 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     }
   };
 
-  const query = async <R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> => {
+  const query = async <R extends QueryResultRow>(text: string, values?: unknown[], name?: PreparedName): Promise<R[]> => {
     if (closed) throw new Error('Postgres store is closed');
     // pool.query releases (and on error destroys) the connection itself.
-    const result = await pool.query<R>(text, values);
+    const result = await pool.query<R>(name === undefined ? { text, values: values ?? [] } : prepared(name, text, values ?? []));
     return result.rows;
   };
   const extensions = createPostgresExtensions({ pool, sql, query, isClosed: () => closed });
@@ -118,7 +118,7 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
     const client = await pool.connect();
     let rows: QueryResult<RoomRow & { last_seq: string; inserted: string }>;
     try {
-      rows = await noteWrite(client.query<RoomRow & { last_seq: string; inserted: string }>(sql.appendToRoom, appendParams(roomId, batch)));
+      rows = await noteWrite(client.query<RoomRow & { last_seq: string; inserted: string }>(prepared('append_to_room', sql.appendToRoom, appendParams(roomId, batch))));
       client.release();
     } catch (e) {
       // As pool.query does: a connection that failed a query is not reused.
@@ -276,9 +276,9 @@ function createPostgresStore(pool: Pool, o: ResolvedOptions, log: Log): ChatStor
       if (closed) return Promise.reject(new Error('Postgres store is closed'));
       return batcher.enqueue(message);
     },
-    recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit])).map(toMessage).reverse(),
+    recentMessages: async (roomId, limit) => (await query<MessageRow>(sql.recentMessages, [roomId, limit], 'recent_messages')).map(toMessage).reverse(),
     messagesAfter: async (roomId, afterSeq, limit) =>
-      (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit])).map(toMessage),
+      (await query<MessageRow>(sql.messagesAfter, [roomId, afterSeq, limit], 'messages_after')).map(toMessage),
     ...extensions,
     ...moderation,
     async check() {

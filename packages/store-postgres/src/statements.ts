@@ -1,4 +1,5 @@
 import { messageRecord, type MessageRecord, type MessageType, type NewMessage, type RoomRecord } from '@rgchat/chat-core';
+import type { QueryConfig } from 'pg';
 import { quoteIdent } from './postgres-options';
 
 /** BIGINT columns arrive as strings from pg (they may exceed 2^53); ours never do. */
@@ -43,6 +44,18 @@ export const toRoom = (r: RoomRow): RoomRecord => ({
 
 export const toMessage = (r: MessageRow): MessageRecord =>
   messageRecord(r.room_id, Number(r.seq), r.id, Number(r.ts), r.author_id, r.name, Number(r.avatar_id), r.type, r.text);
+
+/** The hot statements: the append and the history reads of joins, recovery and paging. */
+export type PreparedName = 'append_to_room' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after';
+
+/**
+ * A hot statement as a named (prepared) query: Postgres parses, analyses and
+ * plans it once per pooled connection instead of on every call. Under the
+ * join load (docs/benchmarks.md) parsing and planning were a visible share
+ * of Postgres's CPU, which on a small box runs on the server's cores. A name
+ * stands for one text per pool: each store's statements are fixed at open.
+ */
+export const prepared = (name: PreparedName, text: string, values: unknown[]): QueryConfig => ({ name: `rgchat_${name}`, text, values });
 
 /** Every statement the store runs, with table names qualified by the schema (no search_path games). */
 export function statementsFor(schema: string) {
