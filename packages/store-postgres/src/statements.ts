@@ -46,7 +46,7 @@ export const toMessage = (r: MessageRow): MessageRecord =>
   messageRecord(r.room_id, Number(r.seq), r.id, Number(r.ts), r.author_id, r.name, Number(r.avatar_id), r.type, r.text);
 
 /** The hot statements: the append and the history reads of joins, recovery and paging. */
-export type PreparedName = 'append_to_room' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after';
+export type PreparedName = 'append_to_rooms' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after';
 
 /**
  * A hot statement as a named (prepared) query: Postgres parses, analyses and
@@ -74,9 +74,17 @@ export function statementsFor(schema: string) {
      * it is skipped (its count moved); an append waiting on a row this
      * deleted finds no room and inserts nothing. last_seq = 0: a room whose
      * messages were all deleted did receive messages, and keeps them (soft
-     * deleted) and itself.
+     * deleted) and itself. The rows are locked first, in id order as
+     * appendToRooms locks them, so a sweep and a first append to several
+     * empty rooms cannot deadlock.
      */
-    removeEmptyRooms: `DELETE FROM ${s}.rooms WHERE message_count = 0 AND last_seq = 0 AND created_at < $1 AND NOT (id = ANY($2::text[])) RETURNING id`,
+    removeEmptyRooms: `
+      WITH doomed AS (
+        SELECT id FROM ${s}.rooms
+         WHERE message_count = 0 AND last_seq = 0 AND created_at < $1 AND NOT (id = ANY($2::text[]))
+         ORDER BY id FOR UPDATE
+      )
+      DELETE FROM ${s}.rooms r USING doomed d WHERE r.id = d.id AND r.message_count = 0 AND r.last_seq = 0 RETURNING r.id`,
     /** Newest first; the store reverses the (at most `limit`) rows. Both reads scan messages_room_seq. */
     recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND NOT deleted ORDER BY seq DESC LIMIT $2`,
     messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = $1 AND seq > $2 AND NOT deleted ORDER BY seq ASC LIMIT $3`,
@@ -119,39 +127,52 @@ export function statementsFor(schema: string) {
                   SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages WHERE room_id = r.id AND seq > $2 AND NOT deleted ORDER BY seq ASC LIMIT $3
                 ) m ON true WHERE r.id = $1`,
     /**
-     * Appends n messages to ONE room in one statement, so one round trip and
-     * one commit. The UPDATE takes the room's row lock, which serialises
-     * writers of that room across every instance; the new last_seq is the
-     * last message's seq, and the batch takes the n seqs before it, in array
-     * order. No row back means no such room, and then nothing was inserted
-     * either. A statement is atomic, so a failing insert (duplicate id) undoes
-     * the bump too: no seq is spent on a message that was not stored.
-     * A resend (acks) is filtered out before this statement (see
-     * postgres-store.ts); one that races in from another instance fails it
-     * on messages_client_msg, and the group is then written one by one.
-     * GREATEST(last_seq, message_count): an instance of the release before
-     * migration 4 still running during a rolling upgrade bumps only
-     * message_count (seq = count), and this keeps both agreeing until it is
-     * gone; once deletes exist last_seq >= message_count anyway.
+     * Appends the messages of one or more rooms in one statement, so one
+     * round trip and one commit. $1 holds each message's room, and a room's
+     * messages come in seq order. Each room's UPDATE takes its row lock,
+     * which serialises writers of that room across every instance; the rows
+     * are locked first, in id order (`locked`), so two instances appending
+     * to overlapping rooms always queue and never deadlock. A room's new
+     * last_seq is its last message's seq, and its messages take the n seqs
+     * before it, in array order. A room with no row back does not exist, and
+     * nothing was inserted for it. A statement is atomic, so a failing
+     * insert (duplicate id) undoes every bump too: no seq is spent on a
+     * message that was not stored. A resend (acks) is filtered out before
+     * this statement (see postgres-store.ts); one that races in from another
+     * instance fails it on messages_client_msg, and the store then writes
+     * room by room, message by message. GREATEST(last_seq, message_count):
+     * an instance of the release before migration 4 still running during a
+     * rolling upgrade bumps only message_count (seq = count), and this keeps
+     * both agreeing until it is gone; once deletes exist last_seq >=
+     * message_count anyway.
      */
-    appendToRoom: `
-      WITH bumped AS (
-        UPDATE ${s}.rooms
-           SET message_count = message_count + cardinality($2::text[]),
-               last_seq = GREATEST(last_seq, message_count) + cardinality($2::text[]),
-               last_message_ts = $3
-         WHERE id = $1
-        RETURNING ${ROOM_COLUMNS}, last_seq
+    appendToRooms: `
+      WITH m AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
+                 WITH ORDINALITY AS m(room_id, id, ts, author_id, name, avatar_id, type, text, author_key, client_msg_id, ord)
+      ), g AS (
+        -- last_ts: "last activity" is the newest message's ts, i.e. the highest seq's.
+        SELECT room_id, count(*) AS n, (array_agg(ts ORDER BY ord DESC))[1] AS last_ts FROM m GROUP BY room_id
+      ), locked AS (
+        SELECT r.id FROM ${s}.rooms r JOIN g ON g.room_id = r.id ORDER BY r.id FOR UPDATE OF r
+      ), bumped AS (
+        UPDATE ${s}.rooms r
+           SET message_count = r.message_count + g.n,
+               last_seq = GREATEST(r.last_seq, r.message_count) + g.n,
+               last_message_ts = g.last_ts
+          FROM g JOIN locked l ON l.id = g.room_id
+         WHERE r.id = g.room_id
+        RETURNING r.id, r.name, r.created_at, r.message_count, r.last_message_ts, r.last_seq, g.n
       ), inserted AS (
         INSERT INTO ${s}.messages (${MESSAGE_COLUMNS}, author_key, client_msg_id)
-        SELECT m.id, b.id, b.last_seq - cardinality($2::text[]) + m.ord,
+        SELECT m.id, m.room_id, b.last_seq - b.n + row_number() OVER (PARTITION BY m.room_id ORDER BY m.ord),
                m.ts, m.author_id, m.name, m.avatar_id, m.type, m.text, m.author_key, m.client_msg_id
-          FROM bumped b,
-               unnest($2::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[])
-                 WITH ORDINALITY AS m(id, ts, author_id, name, avatar_id, type, text, author_key, client_msg_id, ord)
-        RETURNING 1
+          FROM m JOIN bumped b ON b.id = m.room_id
+        RETURNING room_id
       )
-      SELECT ${ROOM_COLUMNS}, last_seq, (SELECT count(*) FROM inserted) AS inserted FROM bumped`,
+      SELECT b.id, b.name, b.created_at, b.message_count, b.last_message_ts, b.last_seq,
+             (SELECT count(*) FROM inserted i WHERE i.room_id = b.id) AS inserted
+        FROM bumped b`,
     /**
      * Reactions (extensions): a change runs in a transaction that first
      * locks the message row (visible ones only; a delete takes the same
@@ -187,22 +208,33 @@ export function statementsFor(schema: string) {
 
 export type Statements = ReturnType<typeof statementsFor>;
 
-/** Parameters of `appendToRoom` for messages of one room, in seq order. */
-export function appendParams(roomId: string, batch: readonly NewMessage[]): unknown[] {
-  const last = batch[batch.length - 1];
-  if (last === undefined) throw new Error('appendParams needs at least one message');
+/** A room's row after `appendToRooms`, with its new counter and how many of the statement's messages it took. */
+export interface AppendedRoomRow extends RoomRow {
+  last_seq: Int8;
+  inserted: Int8;
+}
+
+/** Parameters of `appendToRooms`: each room's messages in seq order, one room after another. */
+export function appendParams(groups: readonly { readonly key: string; readonly items: readonly NewMessage[] }[]): unknown[] {
+  const roomIds: string[] = [];
+  const messages: NewMessage[] = [];
+  for (const { key, items } of groups) {
+    for (const m of items) {
+      roomIds.push(key);
+      messages.push(m);
+    }
+  }
+  if (messages.length === 0) throw new Error('appendParams needs at least one message');
   return [
-    roomId,
-    batch.map((m) => m.id),
-    // "Last activity" is the newest message's ts, i.e. the highest seq's.
-    last.ts,
-    batch.map((m) => m.ts),
-    batch.map((m) => m.authorId),
-    batch.map((m) => m.name),
-    batch.map((m) => m.avatarId),
-    batch.map((m) => m.type),
-    batch.map((m) => m.text),
-    batch.map((m) => m.authorKey ?? null),
-    batch.map((m) => m.clientMsgId ?? null),
+    roomIds,
+    messages.map((m) => m.id),
+    messages.map((m) => m.ts),
+    messages.map((m) => m.authorId),
+    messages.map((m) => m.name),
+    messages.map((m) => m.avatarId),
+    messages.map((m) => m.type),
+    messages.map((m) => m.text),
+    messages.map((m) => m.authorKey ?? null),
+    messages.map((m) => m.clientMsgId ?? null),
   ];
 }

@@ -1,17 +1,17 @@
 import { createServer } from 'node:net';
-import { ErrorCode, type ChatStore, type Log } from '@rgchat/chat-core';
+import { ErrorCode, type AppendResult, type ChatStore, type Log } from '@rgchat/chat-core';
 import { createRecordingLog, newMessage } from '@rgchat/testkit';
 import { openPostgresStore, SCHEMA_VERSION } from '../src';
 import { migrations } from '../src/migrations';
-import { statementsFor } from '../src/statements';
+import { appendParams, statementsFor } from '../src/statements';
 import { countBackends, describePostgres, dropSchema, freshSchema, RUN_ID, settleTimed, urlFor, withAdmin } from './pg-test-env';
 
 /** Log entries a store wrote, for asserting on what it did. */
 function recordingLog() {
   const { log, entries } = createRecordingLog();
-  const groups = () =>
-    entries.filter((e) => e.msg === 'postgres append group committed').map((e) => e.fields as { roomId: string; groupSize: number });
-  return { log, entries, groups };
+  /** One entry per committed append statement. */
+  const statements = () => entries.filter((e) => e.msg === 'postgres append committed').map((e) => e.fields as { rooms: number; messages: number });
+  return { log, entries, statements };
 }
 
 const APP = `${RUN_ID}_store`;
@@ -176,8 +176,48 @@ describePostgres('postgres store', () => {
       expect(results).toHaveLength(2 * perInstance);
     });
 
-    test('a burst costs a few statements, not one per message, and each caller gets its own result', async () => {
-      const { log, groups } = recordingLog();
+    test('two instances appending to the same rooms at once, in opposite orders: nothing fails, every room stays gapless', async () => {
+      const a = await open({ poolSize: 4 });
+      const b = await open({ poolSize: 4 });
+      const rooms = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
+      for (const id of rooms) await a.createRoom({ id, name: id, createdAt: 1 });
+      // Each turn, each instance writes every room in one statement, a in id order and b in reverse.
+      // A deadlock would fail a statement (40P01); the lock order itself is checked on the plan below.
+      const turns = 30;
+      const writes: Promise<AppendResult>[] = [];
+      for (let t = 0; t < turns; t++) {
+        for (const id of rooms) writes.push(a.appendMessage(newMessage(id, { text: `a${t}` })));
+        for (const id of [...rooms].reverse()) writes.push(b.appendMessage(newMessage(id, { text: `b${t}` })));
+        await new Promise((r) => setImmediate(r));
+      }
+      const settled = await Promise.allSettled(writes);
+      expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+      for (const id of rooms) {
+        const stored = await b.messagesAfter(id, 0, 1000);
+        expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 2 * turns }, (_, i) => i + 1));
+        expect((await a.getRoom(id))!.messageCount).toBe(2 * turns);
+      }
+    });
+
+    test('rooms of one statement fail apart: a missing room fails only its own messages', async () => {
+      const { log, statements } = recordingLog();
+      const store = await open({ log });
+      await store.createRoom({ id: 'here', name: 'Here', createdAt: 1 });
+      const settled = await Promise.allSettled(
+        [newMessage('here', { text: 'h1' }), newMessage('gone', { text: 'g1' }), newMessage('here', { text: 'h2' })].map((m) => store.appendMessage(m)),
+      );
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.ROOM_NOT_FOUND });
+      expect(statements()).toEqual([{ rooms: 2, messages: 3 }]);
+      expect((await store.recentMessages('here', 10)).map((m) => [m.seq, m.text])).toEqual([
+        [1, 'h1'],
+        [2, 'h2'],
+      ]);
+      expect(await store.getRoom('gone')).toBeUndefined();
+    });
+
+    test('a burst over two rooms costs one statement, not one per message or room, and each caller gets its own result', async () => {
+      const { log, statements } = recordingLog();
       const store = await open({ log });
       await store.createRoom({ id: 'burst', name: 'Burst', createdAt: 1 });
       await store.createRoom({ id: 'other', name: 'Other', createdAt: 1 });
@@ -191,9 +231,8 @@ describePostgres('postgres store', () => {
       // Per room, enqueue order is seq order.
       const burstSeqs = results.filter((r) => r.message.roomId === 'burst').map((r) => r.message.seq);
       expect(burstSeqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
-      const g = groups();
-      expect(g.reduce((n, x) => n + x.groupSize, 0)).toBe(200);
-      expect(g.length).toBeLessThanOrEqual(4);
+      // Enqueued in one turn: both rooms' groups went out in one statement.
+      expect(statements()).toEqual([{ rooms: 2, messages: 200 }]);
       expect(await store.getRoom('burst')).toMatchObject({ messageCount: 150, lastMessageTs: 5000 + 199 });
     });
 
@@ -232,6 +271,21 @@ describePostgres('postgres store', () => {
       await expect(store.check()).rejects.toThrow(/closed/);
       const again = await open();
       expect((await again.getRoom('q'))!.messageCount).toBe(20);
+    });
+  });
+
+  test('an append locks its rooms in id order before it updates them, so instances queue instead of deadlocking', async () => {
+    await open();
+    const sql = statementsFor(schema);
+    await withAdmin(async (c) => {
+      const params = appendParams([
+        { key: 'b', items: [newMessage('b')] },
+        { key: 'a', items: [newMessage('a')] },
+      ]);
+      const plan = await c.query(`EXPLAIN ${sql.appendToRooms}`, params);
+      const text = plan.rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+      // The locking CTE: rows sorted by id, then locked one by one in that order.
+      expect(text).toMatch(/CTE locked\s*\n\s*->\s+LockRows[^\n]*\n\s*->\s+Sort[^\n]*\n\s*Sort Key: r\.id\b/);
     });
   });
 
