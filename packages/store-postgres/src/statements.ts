@@ -170,9 +170,8 @@ export function statementsFor(schema: string) {
           FROM m JOIN bumped b ON b.id = m.room_id
         RETURNING room_id
       )
-      SELECT b.id, b.name, b.created_at, b.message_count, b.last_message_ts, b.last_seq,
-             (SELECT count(*) FROM inserted i WHERE i.room_id = b.id) AS inserted
-        FROM bumped b`,
+      SELECT b.id, b.name, b.created_at, b.message_count, b.last_message_ts, b.last_seq, COALESCE(i.n, 0) AS inserted
+        FROM bumped b LEFT JOIN (SELECT room_id, count(*) AS n FROM inserted GROUP BY room_id) i ON i.room_id = b.id`,
     /**
      * Reactions (extensions): a change runs in a transaction that first
      * locks the message row (visible ones only; a delete takes the same

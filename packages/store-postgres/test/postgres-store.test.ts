@@ -199,6 +199,33 @@ describePostgres('postgres store', () => {
       }
     });
 
+    test("a duplicate id in one room of a statement fails only that message; the other rooms' messages are stored", async () => {
+      const store = await open();
+      await store.createRoom({ id: 'x', name: 'x', createdAt: 1 });
+      await store.createRoom({ id: 'y', name: 'y', createdAt: 1 });
+      const first = await store.appendMessage(newMessage('x', { text: 'x0' }));
+      const settled = await Promise.allSettled(
+        [
+          newMessage('y', { text: 'y1' }),
+          newMessage('x', { text: 'x1' }),
+          newMessage('x', { text: 'dup', id: first.message.id }),
+          newMessage('y', { text: 'y2' }),
+          newMessage('x', { text: 'x2' }),
+        ].map((m) => store.appendMessage(m)),
+      );
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+      expect((await store.recentMessages('x', 10)).map((m) => [m.seq, m.text])).toEqual([
+        [1, 'x0'],
+        [2, 'x1'],
+        [3, 'x2'],
+      ]);
+      expect((await store.recentMessages('y', 10)).map((m) => [m.seq, m.text])).toEqual([
+        [1, 'y1'],
+        [2, 'y2'],
+      ]);
+    });
+
     test('rooms of one statement fail apart: a missing room fails only its own messages', async () => {
       const { log, statements } = recordingLog();
       const store = await open({ log });
