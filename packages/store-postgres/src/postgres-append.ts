@@ -53,7 +53,7 @@ const isKeyConflict = (o: Outcome<unknown> | undefined): boolean => {
   return code === '23505' && constraint === CLIENT_MSG_INDEX;
 };
 
-const idempotencyKey = (authorKey: string | null | undefined, clientMsgId: string): string => `${authorKey ?? ''}\u0000${clientMsgId}`;
+const idempotencyKey = (roomId: string, authorKey: string | null | undefined, clientMsgId: string): string => `${roomId}\u0000${authorKey ?? ''}\u0000${clientMsgId}`;
 
 const countItems = (groups: readonly RoomGroup<unknown>[]): number => groups.reduce((n, g) => n + g.items.length, 0);
 
@@ -71,10 +71,10 @@ export interface PostgresAppendDeps {
 }
 
 /**
- * The store's appends, as the room batcher's `writeGroups`: every room
- * whose group is plain v1 sends goes into ONE statement; a group holding
- * resends (acks) is written on its own, after its originals are looked up.
- * Each group gets its own outcomes: one group's failure is not another's.
+ * The store's appends, as the room batcher's `writeGroups`: the originals
+ * of every resend (acks) among the groups are looked up in one query, and
+ * every room's messages still to insert go into ONE statement. Each group
+ * gets its own outcomes: one group's failure is not another's.
  */
 export function createPostgresAppend({ pool, sql, query, log, writeHealth }: PostgresAppendDeps) {
   /** Notes an append statement's fate for check(): SQLSTATE 22/23 blame one message's data, anything else the store. */
@@ -168,114 +168,128 @@ export function createPostgresAppend({ pool, sql, query, log, writeHealth }: Pos
     }
   }
 
-  /** The stored originals of the batch's keyed messages (acks), by idempotency key. */
-  async function findOriginals(roomId: string, batch: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
-    const keyed = batch.filter((m) => m.clientMsgId !== undefined);
+  /** The stored originals of keyed messages (acks) of any rooms, by room and idempotency key: one query for all. */
+  async function findOriginals(messages: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+    const keyed = messages.filter((m) => m.clientMsgId !== undefined);
     if (keyed.length === 0) return new Map();
-    const rows = await query<KeyedMessageRow>(sql.findByClientMsgIds, [
-      roomId,
-      keyed.map((m) => m.authorKey ?? null),
-      keyed.map((m) => m.clientMsgId),
-    ]);
-    return new Map(rows.map((r) => [idempotencyKey(r.author_key, r.client_msg_id), toMessage(r)]));
+    const rows = await query<KeyedMessageRow>(
+      sql.findByClientMsgIds,
+      [keyed.map((m) => m.roomId), keyed.map((m) => m.authorKey ?? null), keyed.map((m) => m.clientMsgId)],
+      'find_by_client_msg_ids',
+    );
+    return new Map(rows.map((r) => [idempotencyKey(r.room_id, r.author_key, r.client_msg_id), toMessage(r)]));
   }
 
   /**
-   * A group holding resends (acks): originals already stored are answered
-   * from the table, a key twice in the group is written once, and the rest
-   * goes through `appendOrSplit`. A key another instance stored between the
-   * lookup and the insert fails its statement on messages_client_msg; the
-   * group is then written one by one and that message answered from the
-   * table too. A duplicate never fails its group-mates.
+   * The fresh messages of several rooms (each entry one room's, in order) in
+   * one statement. When a message's data fails it (a duplicate id, or a
+   * resend another instance stored since the lookup), the statement wrote
+   * nothing: then room by room, and such a room message by message, so only
+   * the culprit fails. Resolves one outcome list per entry; rejects (every
+   * entry failed alike) only when the one statement failed otherwise.
    */
-  async function appendDeduplicated(roomId: string, batch: readonly NewMessage[]): Promise<Outcome<AppendResult>[]> {
-    const originals = await findOriginals(roomId, batch);
-    const fresh: NewMessage[] = [];
-    const firstOfKey = new Map<string, number>();
-    type Plan = { readonly fresh: number } | { readonly original: MessageRecord } | { readonly sameAs: number };
-    const plans = batch.map((m): Plan => {
-      if (m.clientMsgId === undefined) return { fresh: fresh.push(m) - 1 };
-      const key = idempotencyKey(m.authorKey, m.clientMsgId);
-      const original = originals.get(key);
-      if (original) return { original };
-      const earlier = firstOfKey.get(key);
-      if (earlier !== undefined) return { sameAs: earlier };
-      firstOfKey.set(key, fresh.length);
-      return { fresh: fresh.push(m) - 1 };
-    });
-    let written: Outcome<AppendResult>[] = [];
-    try {
-      if (fresh.length > 0) written = await appendOrSplit(roomId, fresh);
-    } catch (error) {
-      // A group of one is not split: its key conflict comes back as the group's failure.
-      if (fresh.length !== 1 || !isKeyConflict({ ok: false, error })) throw error;
-      written = [{ ok: false, error }];
-    }
-    const raced = fresh.filter((_, i) => isKeyConflict(written[i]));
-    const racedOriginals = raced.length > 0 ? await findOriginals(roomId, raced) : new Map<string, MessageRecord>();
-    let room = [...written].reverse().find((o) => o.ok)?.value.room;
-    if (room === undefined) {
-      const [row] = await query<RoomRow>(sql.getRoom, [roomId]);
-      if (!row) {
-        const error = new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${roomId}".`);
-        return batch.map(() => ({ ok: false, error }));
+  async function writeFresh(groups: readonly RoomGroup<NewMessage>[]): Promise<Outcome<AppendResult>[][]> {
+    if (groups.length > 1) {
+      try {
+        const outcomes = await appendRooms(groups);
+        log('debug', 'postgres append committed', { rooms: groups.length, messages: countItems(groups) });
+        return outcomes;
+      } catch (e) {
+        if (!isDataError(e)) {
+          log('warn', 'postgres append failed', { rooms: groups.length, messages: countItems(groups), err: errText(e) });
+          throw e;
+        }
       }
+    }
+    return Promise.all(groups.map((g) => appendOrSplit(g.key, g.items).catch((error: unknown) => failAll<AppendResult>(g.items, error))));
+  }
+
+  /**
+   * A group's outcomes from what was written: a resend of a stored message
+   * (found by the lookup, or raced in from another instance and so failing
+   * its insert on messages_client_msg) is answered with the original and
+   * `duplicate`; a key twice in the group gets its first copy's outcome.
+   * A duplicate never fails its group-mates.
+   */
+  async function settleGroup(p: Planned, written: readonly Outcome<AppendResult>[], raced: ReadonlyMap<string, MessageRecord>): Promise<Outcome<AppendResult>[]> {
+    const racedOriginal = (o: Outcome<AppendResult> | undefined, m: NewMessage): MessageRecord | undefined =>
+      isKeyConflict(o) && m.clientMsgId !== undefined ? raced.get(idempotencyKey(m.roomId, m.authorKey, m.clientMsgId)) : undefined;
+    const answersFromTable = p.plans.some((plan) => !('fresh' in plan)) || p.fresh.some((m, i) => racedOriginal(written[i], m) !== undefined);
+    let room = [...written].reverse().find((o) => o.ok)?.value.room;
+    if (room === undefined && answersFromTable) {
+      const [row] = await query<RoomRow>(sql.getRoom, [p.group.key]);
+      if (!row) return failAll(p.group.items, new ChatError(ErrorCode.ROOM_NOT_FOUND, `No room "${p.group.key}".`));
       room = toRoom(row);
     }
     const duplicateOf = (message: MessageRecord): Outcome<AppendResult> => ({ ok: true, value: { message, room: room!, duplicate: true } });
     const resolved = written.map((o, i): Outcome<AppendResult> => {
-      const m = fresh[i]!;
-      if (!isKeyConflict(o) || m.clientMsgId === undefined) return o;
-      const original = racedOriginals.get(idempotencyKey(m.authorKey, m.clientMsgId));
+      const original = racedOriginal(o, p.fresh[i]!);
       return original ? duplicateOf(original) : o;
     });
-    return plans.map((p): Outcome<AppendResult> => {
-      if ('original' in p) return duplicateOf(p.original);
-      if ('fresh' in p) return resolved[p.fresh]!;
-      const first = resolved[p.sameAs]!;
+    return p.plans.map((plan): Outcome<AppendResult> => {
+      if ('original' in plan) return duplicateOf(plan.original);
+      if ('fresh' in plan) return resolved[plan.fresh] ?? { ok: false, error: new Error('the append returned no outcome for this message') };
+      const first = resolved[plan.sameAs]!;
       return first.ok ? duplicateOf(first.value.message) : first;
     });
   }
 
-  /**
-   * Plain groups (no clientMsgId) of several rooms in one statement. When a
-   * message's data fails it (a duplicate id), the statement wrote nothing:
-   * then room by room, so only the culprit's room splits further.
-   */
-  async function appendPlain(groups: readonly RoomGroup<NewMessage>[]): Promise<Outcome<AppendResult>[][]> {
-    if (groups.length === 1) return [await appendOrSplit(groups[0]!.key, groups[0]!.items)];
-    try {
-      const outcomes = await appendRooms(groups);
-      log('debug', 'postgres append committed', { rooms: groups.length, messages: countItems(groups) });
-      return outcomes;
-    } catch (e) {
-      if (!isDataError(e)) {
-        log('warn', 'postgres append failed', { rooms: groups.length, messages: countItems(groups), err: errText(e) });
-        throw e;
-      }
-      return Promise.all(groups.map((g) => appendOrSplit(g.key, g.items).catch((error: unknown) => failAll<AppendResult>(g.items, error))));
-    }
-  }
-
   return async function writeGroups(groups: readonly RoomGroup<NewMessage>[]): Promise<Outcome<AppendResult>[][]> {
-    const keyed = (g: RoomGroup<NewMessage>) => g.items.some((m) => m.clientMsgId !== undefined);
-    // v1 sends carry no clientMsgId: all their rooms take one statement.
-    const plain = groups.filter((g) => !keyed(g));
-    const written = new Map<RoomGroup<NewMessage>, Outcome<AppendResult>[]>();
-    await Promise.all([
-      plain.length === 0
-        ? undefined
-        : appendPlain(plain).then(
-            (outcomes) => plain.forEach((g, i) => written.set(g, outcomes[i]!)),
-            (error: unknown) => plain.forEach((g) => written.set(g, failAll(g.items, error))),
-          ),
-      ...groups.filter(keyed).map((g) =>
-        appendDeduplicated(g.key, g.items).then(
-          (outcomes) => void written.set(g, outcomes),
-          (error: unknown) => void written.set(g, failAll(g.items, error)),
-        ),
-      ),
-    ]);
-    return groups.map((g) => written.get(g)!);
+    const keyed = groups.filter((g) => g.items.some((m) => m.clientMsgId !== undefined));
+    let originals = new Map<string, MessageRecord>();
+    let lookupFailure: { error: unknown } | undefined;
+    if (keyed.length > 0) {
+      try {
+        originals = await findOriginals(keyed.flatMap((g) => g.items));
+      } catch (error) {
+        // Only the groups that needed the lookup fail: nothing of theirs was written.
+        lookupFailure = { error };
+      }
+    }
+    const planned = groups.filter((g) => lookupFailure === undefined || !keyed.includes(g)).map((g) => planGroup(g, originals));
+    // Every room's fresh messages, plain v1 sends and first sends of acks alike, in one statement.
+    const todo = planned.filter((p) => p.fresh.length > 0);
+    let written: Outcome<AppendResult>[][];
+    try {
+      written = todo.length > 0 ? await writeFresh(todo.map((p) => ({ key: p.group.key, items: p.fresh }))) : [];
+    } catch (error) {
+      written = todo.map((p) => failAll(p.fresh, error));
+    }
+    const writtenOf = new Map(todo.map((p, i) => [p, written[i] ?? []]));
+    // Resends another instance stored between the lookup and the insert: answered from the table too.
+    const racedMessages = todo.flatMap((p, i) => p.fresh.filter((_, j) => isKeyConflict(written[i]?.[j])));
+    let raced = new Map<string, MessageRecord>();
+    if (racedMessages.length > 0) raced = await findOriginals(racedMessages).catch(() => raced);
+    const settled = await Promise.all(
+      planned.map((p) => settleGroup(p, writtenOf.get(p) ?? [], raced).catch((error: unknown) => failAll<AppendResult>(p.group.items, error))),
+    );
+    const outcomesOf = new Map(planned.map((p, i) => [p.group, settled[i]!]));
+    return groups.map((g) => outcomesOf.get(g) ?? failAll(g.items, lookupFailure?.error));
   };
+}
+
+type Plan = { readonly fresh: number } | { readonly original: MessageRecord } | { readonly sameAs: number };
+
+/** A group and what to do with each of its messages; `fresh` are the ones to insert, in order. */
+interface Planned {
+  readonly group: RoomGroup<NewMessage>;
+  readonly plans: readonly Plan[];
+  readonly fresh: readonly NewMessage[];
+}
+
+/** Which of a group's messages to write: a resend of a stored message is answered with it, a key twice in the group is written once. */
+function planGroup(group: RoomGroup<NewMessage>, originals: ReadonlyMap<string, MessageRecord>): Planned {
+  const fresh: NewMessage[] = [];
+  const firstOfKey = new Map<string, number>();
+  const plans = group.items.map((m): Plan => {
+    if (m.clientMsgId === undefined) return { fresh: fresh.push(m) - 1 };
+    const key = idempotencyKey(m.roomId, m.authorKey, m.clientMsgId);
+    const original = originals.get(key);
+    if (original) return { original };
+    const earlier = firstOfKey.get(key);
+    if (earlier !== undefined) return { sameAs: earlier };
+    firstOfKey.set(key, fresh.length);
+    return { fresh: fresh.push(m) - 1 };
+  });
+  return { group, plans, fresh };
 }

@@ -45,8 +45,8 @@ export const toRoom = (r: RoomRow): RoomRecord => ({
 export const toMessage = (r: MessageRow): MessageRecord =>
   messageRecord(r.room_id, Number(r.seq), r.id, Number(r.ts), r.author_id, r.name, Number(r.avatar_id), r.type, r.text);
 
-/** The hot statements: the append and the history reads of joins, recovery and paging. */
-export type PreparedName = 'append_to_rooms' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after';
+/** The hot statements: the append, its resend lookup (acks) and the history reads of joins, recovery and paging. */
+export type PreparedName = 'append_to_rooms' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after' | 'find_by_client_msg_ids';
 
 /**
  * A hot statement as a named (prepared) query: Postgres parses, analyses and
@@ -194,14 +194,14 @@ export function statementsFor(schema: string) {
        GROUP BY r.message_id, r.emoji
        ORDER BY r.message_id, min(r.ts), r.emoji COLLATE "C"`,
     /**
-     * The originals of resends (acks): stored messages of room $1 whose
-     * (author_key, client_msg_id) is one of the pairs in $2/$3. Probes the
-     * partial unique index messages_client_msg.
+     * The originals of resends (acks), of any rooms: stored messages whose
+     * (room_id, author_key, client_msg_id) is one of the triples in
+     * $1/$2/$3. Probes the partial unique index messages_client_msg.
      */
     findByClientMsgIds: `
       SELECT ${MESSAGE_COLUMNS}, author_key, client_msg_id FROM ${s}.messages
-       WHERE room_id = $1 AND client_msg_id IS NOT NULL
-         AND (author_key, client_msg_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+       WHERE client_msg_id IS NOT NULL
+         AND (room_id, author_key, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
   } as const;
 }
 

@@ -226,6 +226,36 @@ describePostgres('postgres store', () => {
       ]);
     });
 
+    test('resends (acks) of several rooms in one write: one statement for what is new, originals answered as duplicates', async () => {
+      const { log, statements } = recordingLog();
+      const store = await open({ log });
+      for (const id of ['ka', 'kb', 'kc']) await store.createRoom({ id, name: id, createdAt: 1 });
+      const stored = await store.appendMessage(newMessage('ka', { text: 'first', authorKey: 'usr_1', clientMsgId: 'c1' }));
+      const results = await Promise.all(
+        [
+          newMessage('ka', { text: 'resend', authorKey: 'usr_1', clientMsgId: 'c1' }),
+          newMessage('ka', { text: 'new', authorKey: 'usr_1', clientMsgId: 'c2' }),
+          newMessage('kb', { text: 'twice', authorKey: 'usr_2', clientMsgId: 'c1' }),
+          newMessage('kb', { text: 'twice again', authorKey: 'usr_2', clientMsgId: 'c1' }),
+          newMessage('kc', { text: 'plain' }),
+        ].map((m) => store.appendMessage(m)),
+      );
+      // The resend is the stored original; a key twice in one write is stored once.
+      expect(results[0]).toMatchObject({ duplicate: true, message: { id: stored.message.id, seq: 1, text: 'first' } });
+      expect(results[1]).toMatchObject({ message: { seq: 2, text: 'new' } });
+      expect(results[1]!.duplicate).toBeUndefined();
+      expect(results[2]).toMatchObject({ message: { seq: 1, text: 'twice' } });
+      expect(results[3]).toMatchObject({ duplicate: true, message: { id: results[2]!.message.id, seq: 1, text: 'twice' } });
+      expect(results[4]).toMatchObject({ message: { roomId: 'kc', seq: 1 } });
+      // After the first append's own statement: ONE statement for the three rooms' new messages.
+      expect(statements()).toEqual([
+        { rooms: 1, messages: 1 },
+        { rooms: 3, messages: 3 },
+      ]);
+      expect((await store.recentMessages('kb', 10)).map((m) => m.text)).toEqual(['twice']);
+      expect((await store.getRoom('ka'))!.messageCount).toBe(2);
+    });
+
     test('rooms of one statement fail apart: a missing room fails only its own messages', async () => {
       const { log, statements } = recordingLog();
       const store = await open({ log });
