@@ -86,7 +86,8 @@ abuse mode
 
 Extensions
   --features <a,b,...>        hello.features of every client (default none; presence mode:
-                              presence,typing). "" = plain rg-chat-v1 clients
+                              presence,typing). "" = plain rg-chat-v1 clients. With acks, every
+                              send carries its own clientMsgId (the acknowledged send path)
 
 presence mode
   --typists <n>               members typing during the typing phase (default 20)

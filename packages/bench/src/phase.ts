@@ -84,7 +84,15 @@ async function tryScrape(ctx: RunContext): Promise<MetricSamples | undefined> {
 export async function runPhase(ctx: RunContext, window: MeasureWindow, o: PhaseOptions): Promise<PhaseResult> {
   const wheel =
     o.senders.length > 0 && o.ratePerSec > 0
-      ? startSenderWheel({ senders: o.senders, ratePerSec: o.ratePerSec, tickMs: ctx.options.tickMs, textChars: ctx.options.textChars, window, untilUs: window.endUs })
+      ? startSenderWheel({
+          senders: o.senders,
+          ratePerSec: o.ratePerSec,
+          tickMs: ctx.options.tickMs,
+          textChars: ctx.options.textChars,
+          window,
+          untilUs: window.endUs,
+          clientMsgIds: ctx.options.features.includes('acks'),
+        })
       : undefined;
   const during = o.during?.(window);
   await sleep(Math.max(0, window.startUs / 1000 - performance.now()));

@@ -21,6 +21,11 @@ export interface WheelOptions {
   readonly window: MeasureWindow;
   /** Stop sending once the clock passes this (µs); normally window.endUs. */
   readonly untilUs: number;
+  /**
+   * Each send carries a `clientMsgId` unique in the run, for clients that
+   * negotiated `acks`: the server's acknowledged, idempotent send path.
+   */
+  readonly clientMsgIds?: boolean;
 }
 
 export interface WheelStats {
@@ -51,7 +56,9 @@ export function startSenderWheel(o: WheelOptions): SenderWheel {
   const prefixes = o.senders.map(
     (s) => `{"type":"send_message","roomId":${JSON.stringify(s.room.roomId)},"message":{"type":"message","text":"${STAMP_MARKER}`,
   );
-  const suffix = `${STAMP_MARKER}${paddingFor(o.textChars)}"}}`;
+  // The message object's end; the frame's closing brace comes after an optional clientMsgId.
+  const suffix = `${STAMP_MARKER}${paddingFor(o.textChars)}"}`;
+  let keys = 0;
   const phases = o.senders.map((_, k) => (count === 0 ? 0 : k / count));
   const sentBy = new Float64Array(count);
   // More than this backlog (half a second of sends) is dropped rather than burst out.
@@ -86,8 +93,13 @@ export function startSenderWheel(o: WheelOptions): SenderWheel {
       sentBy[k] = due;
       const s = o.senders[k]!;
       if (s.client.closed) continue;
-      const frame = prefixes[k]! + nowUs + suffix;
-      for (let i = 0; i < n; i++) s.client.send(frame);
+      const body = prefixes[k]! + nowUs + suffix;
+      if (o.clientMsgIds) {
+        for (let i = 0; i < n; i++) s.client.send(`${body},"clientMsgId":"b${++keys}"}`);
+      } else {
+        const frame = `${body}}`;
+        for (let i = 0; i < n; i++) s.client.send(frame);
+      }
       stats.sent += n;
       if (inWindow) {
         stats.sentInWindow += n;

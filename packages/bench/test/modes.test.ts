@@ -41,6 +41,21 @@ describe('join, idle and slow-reader modes', () => {
     expect(report.load?.delivered.ratio).toBe(1);
   });
 
+  it('fanout with --features acks gives every send its own clientMsgId; without it, sends carry none', async () => {
+    const run = (features: string[]) =>
+      runBench(parseBenchArgs(['--url', `ws://127.0.0.1:${chat.port}/`, '--connections', '6', '--rooms', '2', '--rate', '40', '--duration', '0.5', '--warmup', '0.2', ...features]));
+    chat.clientMsgIds.length = 0;
+    await run(['--features', 'acks']);
+    const keyed = [...chat.clientMsgIds];
+    expect(keyed.length).toBeGreaterThan(10);
+    expect(keyed.every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
+    expect(new Set(keyed).size).toBe(keyed.length);
+    chat.clientMsgIds.length = 0;
+    await run([]);
+    expect(chat.clientMsgIds.length).toBeGreaterThan(10);
+    expect(chat.clientMsgIds.every((k) => k === undefined)).toBe(true);
+  });
+
   it('idle: reports RSS per connection of the watched process', async () => {
     const report = await runBench(
       parseBenchArgs(['--mode', 'idle', '--url', `ws://127.0.0.1:${baseline.port}/`, '--connections', '50', '--rooms', '5', '--idle-seconds', '0.2', '--server-pid', String(process.pid)]),

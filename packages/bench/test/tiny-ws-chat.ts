@@ -3,6 +3,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 /** A minimal in-memory rg-chat-v1 server on ws with history, for exercising the join mode. */
 export interface TinyChat {
   readonly port: number;
+  /** The `clientMsgId` of every send_message received, in order (undefined where absent). */
+  readonly clientMsgIds: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -11,6 +13,7 @@ export async function startTinyChat(): Promise<TinyChat> {
   wss.on('error', () => undefined);
   const rooms = new Map<string, { name: string; createdAt: number; history: object[]; members: Set<WebSocket> }>();
   let seq = 0;
+  const clientMsgIds: (string | undefined)[] = [];
   const list = () => [...rooms].map(([id, r]) => ({ id, name: r.name, createdAt: r.createdAt, messageCount: r.history.length, lastMessageTs: null }));
   wss.on('connection', (ws) => {
     ws.on('error', () => undefined);
@@ -38,6 +41,7 @@ export async function startTinyChat(): Promise<TinyChat> {
           return ws.send(JSON.stringify({ type: 'joined_room', room: { id: joined, name: room.name, createdAt: room.createdAt }, messages: room.history.slice(-500) }));
         }
         case 'send_message': {
+          clientMsgIds.push(r['clientMsgId']);
           const room = rooms.get(r['roomId']);
           if (!room || joined !== r['roomId']) return ws.send(JSON.stringify({ type: 'error', code: 'NOT_IN_ROOM', message: 'no', requestType: 'send_message' }));
           const message = { id: `m${++seq}`, ts: Date.now(), authorId: self.clientId, name: self.name, avatarId: 0, type: 'message', text: r['message'].text };
@@ -54,6 +58,7 @@ export async function startTinyChat(): Promise<TinyChat> {
   await new Promise<void>((r) => wss.once('listening', () => r()));
   return {
     port: (wss.address() as { port: number }).port,
+    clientMsgIds,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
