@@ -172,11 +172,14 @@ export function createPostgresAppend({ pool, sql, query, log, writeHealth }: Pos
   async function findOriginals(messages: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
     const keyed = messages.filter((m) => m.clientMsgId !== undefined);
     if (keyed.length === 0) return new Map();
-    const rows = await query<KeyedMessageRow>(
-      sql.findByClientMsgIds,
-      [keyed.map((m) => m.roomId), keyed.map((m) => m.authorKey ?? null), keyed.map((m) => m.clientMsgId)],
-      'find_by_client_msg_ids',
-    );
+    // Unnamed on purpose: a named statement keeps the plan it got while the
+    // table was small, a hash join over a scan of every message, until an
+    // ANALYZE; planned per call it probes messages_client_msg (raw 61).
+    const rows = await query<KeyedMessageRow>(sql.findByClientMsgIds, [
+      keyed.map((m) => m.roomId),
+      keyed.map((m) => m.authorKey ?? null),
+      keyed.map((m) => m.clientMsgId),
+    ]);
     return new Map(rows.map((r) => [idempotencyKey(r.room_id, r.author_key, r.client_msg_id), toMessage(r)]));
   }
 
