@@ -238,18 +238,18 @@ export function createPostgresAppend({ pool, sql, query, log, writeHealth }: Pos
   }
 
   return async function writeGroups(groups: readonly RoomGroup<NewMessage>[]): Promise<Outcome<AppendResult>[][]> {
-    const keyed = groups.filter((g) => g.items.some((m) => m.clientMsgId !== undefined));
+    const keyed = new Set(groups.filter((g) => g.items.some((m) => m.clientMsgId !== undefined)));
     let originals = new Map<string, MessageRecord>();
     let lookupFailure: { error: unknown } | undefined;
-    if (keyed.length > 0) {
+    if (keyed.size > 0) {
       try {
-        originals = await findOriginals(keyed.flatMap((g) => g.items));
+        originals = await findOriginals([...keyed].flatMap((g) => g.items));
       } catch (error) {
         // Only the groups that needed the lookup fail: nothing of theirs was written.
         lookupFailure = { error };
       }
     }
-    const planned = groups.filter((g) => lookupFailure === undefined || !keyed.includes(g)).map((g) => planGroup(g, originals));
+    const planned = groups.filter((g) => lookupFailure === undefined || !keyed.has(g)).map((g) => planGroup(g, originals));
     // Every room's fresh messages, plain v1 sends and first sends of acks alike, in one statement.
     const todo = planned.filter((p) => p.fresh.length > 0);
     let written: Outcome<AppendResult>[][];
@@ -262,7 +262,13 @@ export function createPostgresAppend({ pool, sql, query, log, writeHealth }: Pos
     // Resends another instance stored between the lookup and the insert: answered from the table too.
     const racedMessages = todo.flatMap((p, i) => p.fresh.filter((_, j) => isKeyConflict(written[i]?.[j])));
     let raced = new Map<string, MessageRecord>();
-    if (racedMessages.length > 0) raced = await findOriginals(racedMessages).catch(() => raced);
+    if (racedMessages.length > 0) {
+      // On failure those messages keep their key-conflict error: stored by another instance, not answered here.
+      raced = await findOriginals(racedMessages).catch((e: unknown) => {
+        log('warn', 'postgres resend lookup failed', { messages: racedMessages.length, err: errText(e) });
+        return raced;
+      });
+    }
     const settled = await Promise.all(
       planned.map((p) => settleGroup(p, writtenOf.get(p) ?? [], raced).catch((error: unknown) => failAll<AppendResult>(p.group.items, error))),
     );

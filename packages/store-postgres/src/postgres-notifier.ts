@@ -2,6 +2,7 @@ import type { Log } from '@rgchat/chat-core';
 import { encodeResync } from './notify-payload';
 import { createPool } from './postgres-pool';
 import { errText, type ResolvedOptions } from './postgres-options';
+import { prepared } from './statements';
 
 /** NOTIFY attempts per batch before it is dropped (and a resync owed). */
 const NOTIFY_ATTEMPTS = 3;
@@ -41,8 +42,7 @@ export interface PostgresNotifier {
 export function createPostgresNotifier(options: PostgresNotifierOptions): PostgresNotifier {
   const { options: o, channel, instanceId, log } = options;
   const pool = createPool(o, 1, log, 'bus-notify');
-  // Named: it runs once per event-loop turn with events, so Postgres parses and plans it once per connection.
-  const notify = { name: 'rgchat_notify', text: 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p' };
+  const notifySql = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
   let closed = false;
   let closing: Promise<void> | undefined;
   let outbox: string[] = [];
@@ -71,7 +71,7 @@ export function createPostgresNotifier(options: PostgresNotifierOptions): Postgr
       let sent = false;
       for (let attempt = 1; attempt <= NOTIFY_ATTEMPTS && !sent; attempt++) {
         try {
-          await pool.query({ ...notify, values: [channel, batch] });
+          await pool.query(prepared('notify', notifySql, [channel, batch]));
           sent = true;
         } catch (err) {
           log('warn', 'bus NOTIFY failed', { channel, attempt, notices: batch.length, err: errText(err) });

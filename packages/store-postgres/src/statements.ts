@@ -45,8 +45,8 @@ export const toRoom = (r: RoomRow): RoomRecord => ({
 export const toMessage = (r: MessageRow): MessageRecord =>
   messageRecord(r.room_id, Number(r.seq), r.id, Number(r.ts), r.author_id, r.name, Number(r.avatar_id), r.type, r.text);
 
-/** The hot statements: the append and the history reads of joins, recovery and paging. */
-export type PreparedName = 'append_to_rooms' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after';
+/** The hot statements: the append, the history reads of joins, recovery and paging, and the bus's NOTIFY (one per turn). */
+export type PreparedName = 'append_to_rooms' | 'recent_messages' | 'messages_after' | 'page_before' | 'page_after' | 'notify';
 
 /**
  * A hot statement as a named (prepared) query: Postgres parses, analyses and
